@@ -1,0 +1,35 @@
+from datetime import date
+
+import factory
+from django.contrib.auth.models import Group
+
+from welfare.models import Office, Person, User
+
+
+def make_mykad(n, born=date(1950, 1, 1), place="10"):
+    """A valid, fictional MyKad: birth date, place-of-birth code, 4-digit serial."""
+    return f"{born:%y%m%d}{place}{n % 10000:04d}"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("password")
+
+    @factory.post_generation
+    def role(user, create, extracted, **kwargs):
+        if extracted:
+            user.groups.add(Group.objects.get(name=extracted))
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    name = factory.Sequence(lambda n: f"Person {n}")
+    mykad = factory.Sequence(lambda n: make_mykad(n))
+    date_of_birth = date(1950, 1, 1)
+    office = factory.LazyFunction(lambda: Office.objects.get(code="PKMD-1005"))

@@ -1,0 +1,76 @@
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+
+@pytest.mark.parametrize(
+    "cast,label",
+    [
+        ("officer", "District officer · PKMD Petaling"),
+        ("state_officer", "State officer · Selangor"),
+        ("hq", "HQ"),
+        ("administrator", "Administrator"),
+        ("no_role_user", "has no role or office yet"),
+    ],
+)
+def test_home_page_shows_each_role(client, request, cast, label):
+    client.force_login(request.getfixturevalue(cast))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert label in response.text
+
+
+def test_admin_link_only_for_staff(client, officer, administrator):
+    client.force_login(officer)
+    assert "/admin/" not in client.get("/").text
+    client.force_login(administrator)
+    assert "/admin/" in client.get("/").text
+
+
+def test_admin_lists_core_models(client, administrator):
+    client.force_login(administrator)
+    for url in ["/admin/welfare/office/?q=Petaling", "/admin/welfare/person/",
+                "/admin/welfare/constituency/?state__id__exact=1", "/admin/welfare/user/"]:  # fmt: skip
+        assert client.get(url).status_code == 200, url
+
+
+def test_district_officer_cannot_use_admin(client, officer):
+    client.force_login(officer)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+
+
+def test_language_switch_changes_text_and_is_remembered(client, officer):
+    client.force_login(officer)
+    response = client.post("/language/", {"language": "ms", "next": "/"}, follow=True)
+    assert response.status_code == 200
+    assert 'lang="ms"' in response.text
+    officer.refresh_from_db()
+    assert officer.language == "ms"
+
+
+def test_anonymous_visitor_can_switch_language(client, db):
+    response = client.post("/language/", {"language": "ms", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ms"
+
+
+def test_not_found_page_is_friendly(client, officer):
+    client.force_login(officer)
+    response = client.get("/people/999999/")
+    assert response.status_code == 404
+    assert "belongs to another office" in response.text
+
+
+def test_production_start_without_secret_key_fails():
+    result = subprocess.run(
+        [sys.executable, "-c", "import welfare.settings"],
+        env={"DEBUG": "false", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr

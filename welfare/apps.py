@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.conf import settings
+from django.core import checks
+from django.utils.translation import gettext_lazy as _
+
+
+class WelfareConfig(AppConfig):
+    name = "welfare"
+    verbose_name = _("Offices and people")
+
+    def ready(self):
+        checks.register(check_settings, checks.Tags.security)
+
+
+def check_settings(app_configs, **kwargs):
+    errors = []
+    if not settings.DEBUG and not settings.ALLOWED_HOSTS:
+        errors.append(checks.Error("ALLOWED_HOSTS is empty while DEBUG is off.", id="welfare.E001"))
+    if not settings.DEBUG and settings.SECRET_KEY.startswith("django-insecure"):
+        errors.append(checks.Error("SECRET_KEY is the development default.", id="welfare.E002"))
+    locale = settings.BASE_DIR / "locale" / "ms" / "LC_MESSAGES" / "django.mo"
+    if not locale.exists():
+        errors.append(
+            checks.Warning(
+                "The Bahasa Melayu catalogue is not compiled.",
+                hint="Run `python manage.py compilemessages`.",
+                id="welfare.W001",
+            )
+        )
+    return errors

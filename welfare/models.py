@@ -1,0 +1,292 @@
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from welfare.mykad import (
+    birth_date,
+    format_mykad,
+    mask_mykad,
+    normalize_mykad,
+    sex_from_mykad,
+    validate_mykad,
+)
+
+
+class Role(models.TextChoices):
+    """The groups that give a user their access; administrators are superusers."""
+
+    DISTRICT_OFFICER = "District officer", _("District officer")
+    STATE_OFFICER = "State officer", _("State officer")
+    HQ = "HQ", _("HQ")
+
+
+class State(models.Model):
+    code = models.CharField(_("code"), max_length=5, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    name_ms = models.CharField(_("name (Malay)"), max_length=60)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Order in published tables, north to south.")
+    )
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("state")
+        verbose_name_plural = _("states")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return self.name_ms if get_language() == "ms" else self.name_en
+
+
+class District(models.Model):
+    state = models.ForeignKey(
+        State, models.PROTECT, related_name="districts", verbose_name=_("state")
+    )
+    code = models.CharField(_("code"), max_length=4, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        ordering = ["state__position", "name"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+    def __str__(self):
+        return self.name
+
+
+class Office(models.Model):
+    """A district social welfare office (PKMD), covering one or more districts."""
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    state = models.ForeignKey(
+        State, models.PROTECT, related_name="offices", verbose_name=_("state")
+    )
+    districts = models.ManyToManyField(
+        District, related_name="offices", verbose_name=_("districts")
+    )
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["state__position", "name"]
+        verbose_name = _("office (PKMD)")
+        verbose_name_plural = _("offices (PKMD)")
+
+    def __str__(self):
+        return self.name
+
+
+class Constituency(models.Model):
+    code = models.CharField(_("code"), max_length=5, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    state = models.ForeignKey(
+        State, models.PROTECT, related_name="constituencies", verbose_name=_("state")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("parliamentary constituency")
+        verbose_name_plural = _("parliamentary constituencies")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class User(AbstractUser):
+    office = models.ForeignKey(
+        Office,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("office"),
+        help_text=_("For district officers: the office whose records they keep."),
+    )
+    state = models.ForeignKey(
+        State,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("state"),
+        help_text=_("For state officers: the state whose records they read."),
+    )
+    language = models.CharField(
+        _("language"), max_length=5, blank=True, help_text=_("Chosen in the page header.")
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @cached_property
+    def role_names(self):
+        return set(self.groups.values_list("name", flat=True))
+
+    @property
+    def is_district_officer(self):
+        return Role.DISTRICT_OFFICER in self.role_names and self.office_id is not None
+
+    @property
+    def is_state_officer(self):
+        return Role.STATE_OFFICER in self.role_names and self.state_id is not None
+
+    @property
+    def sees_all_offices(self):
+        return self.is_superuser or Role.HQ in self.role_names
+
+    def office_scope(self, path):
+        """A Q object that keeps the rows whose office (reached by the lookup
+        `path`) this user may see. The one place where access by office is decided."""
+        if not (self.is_authenticated and self.is_active):
+            return Q(pk__in=[])
+        if self.sees_all_offices:
+            return Q()
+        if self.is_state_officer:
+            return Q(**{f"{path}__state": self.state_id})
+        if self.is_district_officer:
+            return Q(**{path: self.office_id})
+        return Q(pk__in=[])
+
+
+def office_scope(user, path):
+    """Like User.office_scope, but also for AnonymousUser."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    return user.office_scope(path)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Rows that belong to an office. A model gets scoping by declaring, on its
+    queryset, the lookup that reaches its office: `office_path = "project__office"`."""
+
+    office_path = "office"
+
+    def visible_to(self, user):
+        return self.filter(office_scope(user, self.office_path))
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """People recorded by one of the user's offices, or linked to a record
+        (participation, volunteer, case...) that the user may see. The related
+        models are found through their foreign keys to Person, so welfare
+        needs no knowledge of the programme apps."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_active and user.sees_all_offices:
+            return self
+        scope = office_scope(user, "office")
+        for relation in Person._meta.related_objects:
+            related = relation.related_model._default_manager.all()
+            if isinstance(related, ScopedQuerySet):
+                linked = related.visible_to(user).values(relation.field.attname)
+                scope |= Q(pk__in=linked)
+        return self.filter(scope)
+
+    def register(self, *, mykad="", office=None, **details):
+        """The person with this MyKad if there is one, else a new person: a MyKad
+        never gets a second record. Returns (person, created)."""
+        mykad = normalize_mykad(mykad)
+        person = Person(mykad=mykad, office=office, **details)
+        person.fill_from_mykad()
+        if not mykad:
+            person.save()
+            return person, True
+        fields = {f: getattr(person, f) for f in ["office", "date_of_birth", "sex", *details]}
+        return self.get_or_create(mykad=mykad, defaults=fields)
+
+
+class Person(models.Model):
+    """One record per human, across both programmes."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    name = models.CharField(_("name"), max_length=150)
+    mykad = models.CharField(
+        _("MyKad number"),
+        max_length=12,
+        blank=True,
+        validators=[validate_mykad],
+        help_text=_("12 digits, with or without dashes. Leave empty if the person has none."),
+    )
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    postcode = models.CharField(_("postcode"), max_length=5, blank=True)
+    office = models.ForeignKey(
+        Office,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("recorded by office"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mykad"],
+                condition=~Q(mykad=""),
+                name="person_unique_mykad",
+                violation_error_message=_("A person with this MyKad number is already recorded."),
+            ),
+            models.CheckConstraint(
+                condition=Q(mykad="") | Q(mykad__regex=r"^[0-9]{12}$"),
+                name="person_mykad_12_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(postcode="") | Q(postcode__regex=r"^[0-9]{5}$"),
+                name="person_postcode_5_digits",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("person-detail", args=[self.pk])
+
+    @property
+    def masked_mykad(self):
+        return mask_mykad(self.mykad)
+
+    @property
+    def formatted_mykad(self):
+        return format_mykad(self.mykad)
+
+    @property
+    def birth_year(self):
+        return self.date_of_birth.year if self.date_of_birth else None
+
+    def age_on(self, day):
+        if not self.date_of_birth:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def fill_from_mykad(self):
+        """Derive date of birth and sex from a valid MyKad."""
+        if self.mykad:
+            self.date_of_birth = birth_date(self.mykad, today=date.today())
+            self.sex = sex_from_mykad(self.mykad)

@@ -1,0 +1,84 @@
+"""MyKad numbers: validation with a precise message for each fault, built on
+python-stdnum's `stdnum.my.nric`."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from stdnum.exceptions import InvalidComponent
+from stdnum.my import nric
+from stdnum.util import isdigits
+
+
+def normalize_mykad(value):
+    """The canonical stored form: 12 digits, no dashes or spaces."""
+    return nric.compact(value or "")
+
+
+def birth_date(value, today=None):
+    """The date of birth in digits 1-6 (YYMMDD). The century is the latest one
+    that does not put the birth in the future (stdnum always tries 1900 first)."""
+    number = normalize_mykad(value)
+    today = today or date.today()
+    yy, mm, dd = int(number[0:2]), int(number[2:4]), int(number[4:6])
+    for century in (2000, 1900):
+        try:
+            born = date(century + yy, mm, dd)
+        except ValueError:
+            continue
+        if born <= today:
+            return born
+    return None
+
+
+def sex_from_mykad(value):
+    return "M" if int(normalize_mykad(value)[-1]) % 2 else "F"
+
+
+def validate_mykad(value):
+    number = normalize_mykad(value)
+    if not number:
+        return
+    # Only ASCII 0-9: str.isdigit(), \d and int() also take other scripts' digits,
+    # and stdnum folds full-width digits to ASCII before it checks.
+    if not (value.isascii() and isdigits(number)):
+        raise ValidationError(
+            _("A MyKad number may contain only the digits 0-9 (and dashes)."),
+            code="mykad_format",
+        )
+    if len(number) != 12:
+        raise ValidationError(
+            _("A MyKad number has 12 digits; this one has %(count)d."),
+            code="mykad_length",
+            params={"count": len(number)},
+        )
+    if birth_date(number) is None:
+        raise ValidationError(
+            _(
+                "The first six digits of a MyKad number are the date of birth "
+                "(YYMMDD); %(digits)s is not a possible date."
+            ),
+            code="mykad_date",
+            params={"digits": number[:6]},
+        )
+    try:
+        nric.get_birth_place(number)
+    except InvalidComponent:
+        raise ValidationError(
+            _("Digits 7-8 of a MyKad number are the place of birth; %(code)s is not a known code."),
+            code="mykad_place",
+            params={"code": number[6:8]},
+        ) from None
+
+
+def mask_mykad(value):
+    """For lists: only the last four digits show."""
+    number = normalize_mykad(value)
+    if not number:
+        return ""
+    return f"******-**-{number[-4:]}"
+
+
+def format_mykad(value):
+    number = normalize_mykad(value)
+    return nric.format(number) if len(number) == 12 else number

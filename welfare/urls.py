@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from welfare import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
+    path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("projects/", include("programs.urls")),
+    path("homehelp/", include("homehelp.urls")),
+    path("reports/", include("reports.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("language/", views.language_switch, name="set_language"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from welfare.models import Person
+
+
+def home(request):
+    return render(request, "welfare/home.html")
+
+
+@login_not_required
+def about(request):
+    return render(request, "welfare/about.html")
+
+
+@login_not_required
+@require_POST
+def language_switch(request):
+    """Django's set_language, which also remembers the choice on the user's profile."""
+    response = set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response
+
+
+def person_detail(request, pk):
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    return render(request, "welfare/person_detail.html", {"person": person})
