@@ -17,6 +17,10 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
+# Browser tests drive Debian's Chromium; Playwright's own browser download cannot work offline.
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 run: export DEBUG ?= true
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
@@ -25,7 +29,7 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: export SECRET_KEY ?= insecure-key-for-tests-only
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test /usr/bin/chromium
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test

@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/", include("programs.urls")),
     path("homehelp/", include("homehelp.urls")),
     path("reports/", include("reports.urls")),
+    path("accounts/login/", views.sign_in, name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("language/", views.language_switch, name="set_language"),
     path("admin/", admin.site.urls),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import LoginView
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -14,6 +15,20 @@ def home(request):
 @login_not_required
 def about(request):
     return render(request, "welfare/about.html")
+
+
+@login_not_required
+def sign_in(request):
+    """Django's LoginView, which then brings back the language the user chose before."""
+    response = LoginView.as_view()(request)
+    if request.user.is_authenticated and request.user.language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            request.user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 @login_not_required
