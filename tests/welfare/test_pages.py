@@ -15,7 +15,7 @@ from django.conf import settings
         ("no_role_user", "has no role or office yet"),
     ],
 )
-def test_home_page_shows_each_role(client, request, cast, label):
+def test_home_page_shows_each_role(client, db, request, cast, label):
     client.force_login(request.getfixturevalue(cast))
     response = client.get("/")
     assert response.status_code == 200
