@@ -19,8 +19,28 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.path):
             item.add_marker(pytest.mark.browser)
-            # Reference data comes from migrations; live_server's flush would erase it.
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
+_migrated_data = []
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db):
+    """Reference data comes from migrations, and live_server's flush after each test
+    erases it. Django's serialized_rollback would restore it, but loses its copy
+    when Playwright's event loop changes the context of the database connection."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    from welfare.models import State
+
+    if not _migrated_data:
+        _migrated_data.append(connection.creation.serialize_db_to_string())
+    elif not State.objects.exists():
+        # The flush's post_migrate signal made new content types and permissions.
+        ContentType.objects.all().delete()
+        ContentType.objects.clear_cache()
+        connection.creation.deserialize_db_from_string(_migrated_data[0])
 
 
 @pytest.fixture(scope="session")
