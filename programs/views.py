@@ -1,0 +1,200 @@
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from programs.forms import (
+    ActivityForm,
+    ParticipantAddForm,
+    ParticipationForm,
+    ProjectFilter,
+    ProjectForm,
+)
+from programs.models import Participation, Project
+
+
+def require_permission(user, action, model):
+    """In scope but read-only (state officer, HQ) answers 403; call this after
+    the object was fetched through the scope, so that out of scope stays 404."""
+    if not user.has_perm(f"programs.{action}_{model}"):
+        raise PermissionDenied
+
+
+def project_list(request):
+    projects = (
+        Project.objects.visible_to(request.user)
+        .select_related("office", "district")
+        .annotate(participant_count=Count("participations"))
+    )
+    project_filter = ProjectFilter(request.GET, queryset=projects, user=request.user)
+    page_obj = Paginator(project_filter.qs, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "programs/project_list.html",
+        {"filter": project_filter, "page_obj": page_obj},
+    )
+
+
+def project_detail(request, pk):
+    project = get_object_or_404(
+        Project.objects.visible_to(request.user).select_related(
+            "office", "district", "officer_in_charge"
+        ),
+        pk=pk,
+    )
+    counts, total = project.participant_counts()
+    return render(
+        request,
+        "programs/project_detail.html",
+        {
+            "project": project,
+            "objectives": project.objectives.all(),
+            "participations": project.participations.select_related("person"),
+            "activities": project.activities.all(),
+            "counts_by_target_group": counts,
+            "participant_total": total,
+        },
+    )
+
+
+def project_create(request):
+    require_permission(request.user, "add", "project")
+    form = ProjectForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        project = form.save()
+        messages.success(request, _("Project created."))
+        return redirect(project)
+    return render(request, "programs/project_form.html", {"form": form})
+
+
+def project_edit(request, pk):
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    require_permission(request.user, "change", "project")
+    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Project saved."))
+        return redirect(project)
+    return render(request, "programs/project_form.html", {"form": form, "project": project})
+
+
+def participant_add(request, pk):
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    require_permission(request.user, "add", "participation")
+    form = ParticipantAddForm(
+        request.POST or None, project=project, initial={"joined_on": timezone.localdate()}
+    )
+    if form.is_valid():
+        participation = form.save()
+        person = participation.person
+        if form.existing_person:
+            # Only what confirms identity: the person may be another office's.
+            messages.success(
+                request,
+                _("%(name)s (born %(year)s) was already recorded and now takes part.")
+                % {"name": person.name, "year": person.birth_year or "?"},
+            )
+        else:
+            messages.success(request, _("%(name)s now takes part.") % {"name": person.name})
+        if "add_another" in request.POST:
+            return redirect("programs:participant-add", pk=project.pk)
+        return redirect(project)
+    return render(request, "programs/participant_add_form.html", {"form": form, "project": project})
+
+
+def participant_edit(request, pk):
+    participation = get_object_or_404(
+        Participation.objects.visible_to(request.user).select_related("project", "person"),
+        pk=pk,
+    )
+    require_permission(request.user, "change", "participation")
+    form = ParticipationForm(request.POST or None, instance=participation)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Participation saved."))
+        return redirect(participation.project)
+    return render(
+        request,
+        "programs/participation_form.html",
+        {"form": form, "participation": participation, "project": participation.project},
+    )
+
+
+def participant_remove(request, pk):
+    participation = get_object_or_404(
+        Participation.objects.visible_to(request.user).select_related("project", "person"),
+        pk=pk,
+    )
+    require_permission(request.user, "delete", "participation")
+    if request.method == "POST":
+        participation.delete()
+        messages.success(
+            request,
+            _("%(name)s no longer takes part.") % {"name": participation.person.name},
+        )
+        return redirect(participation.project)
+    return render(
+        request,
+        "programs/participation_confirm_delete.html",
+        {"participation": participation, "project": participation.project},
+    )
+
+
+def activity_add(request, pk):
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    require_permission(request.user, "add", "activity")
+    form = ActivityForm(request.POST or None, initial={"date": timezone.localdate()})
+    if form.is_valid():
+        form.instance.project = project
+        form.save()
+        messages.success(request, _("Activity recorded."))
+        return redirect(project)
+    return render(request, "programs/activity_form.html", {"form": form, "project": project})
+
+
+def spreadsheet_safe(text):
+    """Spreadsheets run cells that start with these characters as formulas."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def participants_csv(request, pk):
+    """The participant list for an attendance sheet, MyKad masked."""
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="project-{project.pk}-participants.csv"'
+    )
+    response.write("\ufeff")  # so that Excel reads UTF-8
+    writer = csv.writer(response)
+    writer.writerow([spreadsheet_safe(project.name)])
+    writer.writerow(
+        [
+            _("No."),
+            _("Name"),
+            _("MyKad number"),
+            _("Target group"),
+            _("Joined on"),
+            _("Left on"),
+            _("Signature"),
+        ]
+    )
+    participations = project.participations.select_related("person")
+    for number, participation in enumerate(participations, start=1):
+        writer.writerow(
+            [
+                number,
+                spreadsheet_safe(participation.person.name),
+                participation.person.masked_mykad,
+                participation.get_target_group_display(),
+                participation.joined_on.isoformat(),
+                participation.left_on.isoformat() if participation.left_on else "",
+                "",
+            ]
+        )
+    return response
