@@ -33,3 +33,35 @@ class PersonFactory(factory.django.DjangoModelFactory):
     mykad = factory.Sequence(lambda n: make_mykad(n))
     date_of_birth = date(1950, 1, 1)
     office = factory.LazyFunction(lambda: Office.objects.get(code="PKMD-1005"))
+
+
+# --- Community Organization Programme (programs) ------------------------------
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Project"
+
+    name = factory.Sequence(lambda n: f"Project {n}")
+    project_type = "economic"
+    office = factory.LazyFunction(lambda: Office.objects.get(code="PKMD-1005"))
+    start_date = date(2024, 1, 15)
+
+
+class ParticipationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Participation"
+
+    project = factory.SubFactory(ProjectFactory)
+    person = factory.SubFactory(PersonFactory, office=factory.SelfAttribute("..project.office"))
+    target_group = "community"
+    joined_on = date(2024, 2, 1)
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Activity"
+
+    project = factory.SubFactory(ProjectFactory)
+    date = date(2024, 3, 1)
+    summary = "Weekly meeting"
