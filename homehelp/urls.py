@@ -1,4 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from homehelp import views
 
 app_name = "homehelp"
-urlpatterns = []
+urlpatterns = [
+    path("", views.worklist, name="worklist"),
+    path("organisations/", views.organization_list, name="organization-list"),
+    path("organisations/new/", views.organization_create, name="organization-create"),
+    path("organisations/<int:pk>/", views.organization_detail, name="organization-detail"),
+    path("organisations/<int:pk>/edit/", views.organization_edit, name="organization-edit"),
+    path("volunteers/", views.volunteer_list, name="volunteer-list"),
+    path("volunteers/new/", views.volunteer_create, name="volunteer-create"),
+    path("volunteers/<int:pk>/", views.volunteer_detail, name="volunteer-detail"),
+    path("volunteers/<int:pk>/edit/", views.volunteer_edit, name="volunteer-edit"),
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/new/", views.case_create, name="case-create"),
+    path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/edit/", views.case_edit, name="case-edit"),
+    path("cases/<int:pk>/close/", views.case_close, name="case-close"),
+    path("cases/<int:case_pk>/visits/new/", views.visit_create, name="visit-create"),
+    path("visits/", views.visit_list, name="visit-list"),
+    path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
+    path("visits/<int:pk>/resolve/", views.visit_resolve_concern, name="visit-resolve"),
+]

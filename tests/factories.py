@@ -65,3 +65,54 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     date = date(2024, 3, 1)
     summary = "Weekly meeting"
+
+
+# --- Home help (homehelp) ----------------------------------------------------
+
+from homehelp.models import Case, Organization, Visit, Volunteer  # noqa: E402
+from welfare.models import Constituency  # noqa: E402
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Persatuan Kebajikan {n}")
+    registration_number = factory.Sequence(lambda n: f"PPM-{n:04d}")
+    kind = Organization.Kind.USIAMAS
+
+
+class VolunteerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Volunteer
+
+    person = factory.SubFactory(
+        PersonFactory, mykad=factory.Sequence(lambda n: make_mykad(5000 + n, born=date(1980, 5, 5)))
+    )
+    organization = factory.SubFactory(OrganizationFactory)
+    office = factory.LazyFunction(lambda: Office.objects.get(code="PKMD-1005"))
+    trained_on = date(2020, 1, 1)
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    client = factory.SubFactory(PersonFactory)
+    office = factory.LazyFunction(lambda: Office.objects.get(code="PKMD-1005"))
+    constituency = factory.LazyAttribute(
+        lambda case: Constituency.objects.filter(state=case.office.state_id).first()
+    )
+    living_arrangement = Case.LivingArrangement.ALONE
+    status = Case.Status.ACTIVE
+    opened_on = date(2024, 1, 1)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Visit
+
+    case = factory.SubFactory(CaseFactory)
+    volunteer = factory.SubFactory(VolunteerFactory, office=factory.SelfAttribute("..case.office"))
+    visited_on = date(2024, 2, 1)
+    minutes = 60

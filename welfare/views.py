@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -9,6 +9,8 @@ from welfare.models import Person
 
 
 def home(request):
+    if request.user.is_district_officer:
+        return redirect("homehelp:worklist")
     return render(request, "welfare/home.html")
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 )
 def test_home_page_shows_each_role(client, db, request, cast, label):
     client.force_login(request.getfixturevalue(cast))
-    response = client.get("/")
+    response = client.get("/", follow=True)  # district officers land on the home help worklist
     assert response.status_code == 200
     assert label in response.text
 

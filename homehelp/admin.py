@@ -1,0 +1,55 @@
+from django.contrib import admin
+
+from homehelp.models import Case, Organization, Service, Visit, Volunteer
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "registration_number", "kind", "contact_person", "phone"]
+    list_filter = ["kind"]
+    search_fields = ["name", "registration_number", "contact_person"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["code", "__str__", "position"]
+    search_fields = ["code"]
+
+
+@admin.register(Volunteer)
+class VolunteerAdmin(admin.ModelAdmin):
+    list_display = ["person", "organization", "office", "trained_on", "active", "max_cases"]
+    list_filter = ["active", "organization__kind", "office__state", "organization"]
+    list_select_related = ["person", "organization", "office"]
+    search_fields = ["person__name", "person__mykad", "organization__name"]
+    autocomplete_fields = ["person", "organization", "office"]
+
+
+class VisitInline(admin.TabularInline):
+    model = Visit
+    extra = 0
+    fields = ["visited_on", "volunteer", "minutes", "services", "concern", "concern_resolved_on"]
+    autocomplete_fields = ["volunteer"]
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["client", "client_type", "office", "volunteer", "status", "opened_on"]
+    list_filter = ["status", "client_type", "living_arrangement", "office__state"]
+    list_select_related = ["client", "office", "volunteer__person"]
+    search_fields = ["client__name", "client__mykad", "oku_card_number"]
+    autocomplete_fields = ["client", "office", "constituency", "volunteer"]
+    date_hierarchy = "opened_on"
+    filter_horizontal = ["needs"]
+    inlines = [VisitInline]
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ["case", "volunteer", "visited_on", "minutes", "concern", "concern_resolved_on"]
+    list_filter = ["concern", "visited_on", "case__office__state"]
+    list_select_related = ["case__client", "volunteer__person"]
+    search_fields = ["case__client__name", "case__client__mykad", "volunteer__person__name"]
+    autocomplete_fields = ["case", "volunteer", "concern_resolved_by"]
+    filter_horizontal = ["services"]
+    date_hierarchy = "visited_on"

@@ -1,0 +1,128 @@
+"""The search and filter boxes of the lists. Choices come from the user's scope."""
+
+from datetime import date
+
+import django_filters
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from homehelp.models import Case, Organization, Visit, Volunteer
+from welfare.mykad import normalize_mykad
+
+
+def person_search(prefix, value):
+    """Name contains the words, or the MyKad or its last digits match."""
+    digits = normalize_mykad(value)
+    found = Q(**{f"{prefix}name__icontains": value.strip()})
+    if digits.isdigit():
+        found |= Q(**{f"{prefix}mykad__endswith": digits})
+    return found
+
+
+def visible_volunteers(request):
+    if request is None:
+        return Volunteer.objects.none()
+    return Volunteer.objects.visible_to(request.user).select_related("person")
+
+
+class OrganizationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+
+    class Meta:
+        model = Organization
+        fields = ["kind"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(registration_number__icontains=value)
+            | Q(contact_person__icontains=value)
+        )
+
+
+class VolunteerFilter(django_filters.FilterSet):
+    LOADS = [("over", _("Over their caseload")), ("quiet", _("No visit in 30 days"))]
+
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    load = django_filters.ChoiceFilter(label=_("Follow-up"), choices=LOADS, method="filter_load")
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=[("person__name", "name"), ("trained_on", "trained"), ("open_cases", "cases")],
+    )
+
+    class Meta:
+        model = Volunteer
+        fields = ["organization", "active"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(person_search("person__", value))
+
+    def filter_load(self, queryset, name, value):
+        """The list's queryset carries open_cases and last_activity_on."""
+        if value == "over":
+            return queryset.filter(open_cases__gt=F("max_cases"))
+        return queryset.quiet_since(date.today())
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    due = django_filters.BooleanFilter(label=_("Overdue for a visit"), method="filter_due")
+    waiting = django_filters.BooleanFilter(
+        label=_("Waiting for a volunteer"), method="filter_waiting"
+    )
+    concern = django_filters.BooleanFilter(label=_("Open concern"), method="filter_concern")
+    volunteer = django_filters.ModelChoiceFilter(label=_("Volunteer"), queryset=visible_volunteers)
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=[
+            ("opened_on", "opened"),
+            ("client__name", "client"),
+            ("last_visited_on", "last-visit"),
+            ("visit_due_on", "due"),
+        ],
+    )
+
+    class Meta:
+        model = Case
+        fields = ["status", "client_type"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(person_search("client__", value) | Q(oku_card_number=value))
+
+    def filter_due(self, queryset, name, value):
+        """The list's queryset carries with_last_visit()."""
+        if value:
+            return queryset.due_before(date.today())
+        return queryset
+
+    def filter_waiting(self, queryset, name, value):
+        return queryset.waiting_for_volunteer() if value else queryset
+
+    def filter_concern(self, queryset, name, value):
+        return queryset.with_open_concern() if value else queryset
+
+
+class VisitFilter(django_filters.FilterSet):
+    CONCERNS = [("open", _("Open concern")), ("resolved", _("Resolved concern"))]
+
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    concern = django_filters.ChoiceFilter(
+        label=_("Concern"), choices=CONCERNS, method="filter_concern"
+    )
+    volunteer = django_filters.ModelChoiceFilter(label=_("Volunteer"), queryset=visible_volunteers)
+    visited_on = django_filters.DateFromToRangeFilter(
+        label=_("Date of visit"),
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Visit
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(person_search("case__client__", value))
+
+    def filter_concern(self, queryset, name, value):
+        if value == "open":
+            return queryset.open_concerns()
+        return queryset.filter(concern=True, concern_resolved_on__isnull=False)

@@ -1,0 +1,268 @@
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from homehelp.models import Case, Organization, Service, Visit, Volunteer
+from welfare.models import Constituency, Office, Person
+from welfare.mykad import normalize_mykad, validate_mykad
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "registration_number", "kind", "contact_person", "phone", "email"]
+
+
+class PersonByMyKadForm(forms.ModelForm):
+    """A form for a record that starts from a person (a volunteer, a client).
+    The MyKad decides: a person already recorded is reused, never duplicated, and
+    the officer sees only the name and year of birth of that person; otherwise the
+    details below create the person with Person.objects.register()."""
+
+    person_field = None  # the model's foreign key to Person
+    person_fields = ["name", "date_of_birth", "sex", "phone", "address", "postcode"]
+
+    mykad = forms.CharField(
+        label=_("MyKad number"),
+        required=False,
+        max_length=20,
+        help_text=_("12 digits. Leave empty if the person has none."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(label=_("name"), max_length=150, required=False)
+    date_of_birth = forms.DateField(
+        label=_("date of birth"),
+        required=False,
+        widget=DATE,
+        help_text=_("Only without a MyKad number; the MyKad gives it otherwise."),
+    )
+    sex = forms.ChoiceField(
+        label=_("sex"), choices=[("", "—"), *Person.Sex.choices], required=False
+    )
+    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
+    address = forms.CharField(
+        label=_("address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    postcode = forms.CharField(label=_("postcode"), max_length=5, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.order_fields(["mykad", *self.person_fields])
+        mykad = self.data.get("mykad") if self.is_bound else self.initial.get("mykad")
+        self.existing_person = self.find_person(mykad)
+        if self.existing_person:
+            for name in self.person_fields:
+                del self.fields[name]
+
+    @staticmethod
+    def find_person(mykad):
+        try:
+            validate_mykad(mykad or "")
+        except forms.ValidationError:
+            return None
+        mykad = normalize_mykad(mykad)
+        return Person.objects.filter(mykad=mykad).first() if mykad else None
+
+    def clean_mykad(self):
+        validate_mykad(self.cleaned_data["mykad"])
+        return normalize_mykad(self.cleaned_data["mykad"])
+
+    def clean(self):
+        cleaned = self.cleaned_data
+        if self.existing_person:
+            person = self.existing_person
+        else:
+            if not cleaned.get("name"):
+                self.add_error("name", _("Give the person's name."))
+            if not cleaned.get("mykad") and not cleaned.get("date_of_birth"):
+                if "mykad" not in self.errors:
+                    self.add_error(
+                        "date_of_birth", _("Without a MyKad number, give the date of birth.")
+                    )
+            person = Person(
+                mykad=cleaned.get("mykad", ""), date_of_birth=cleaned.get("date_of_birth")
+            )
+            person.fill_from_mykad()
+        # Before the record's own checks, so that they (age on opening) see the person.
+        setattr(self.instance, self.person_field, person)
+        return super().clean()
+
+    def save(self, commit=True):
+        person = self.existing_person
+        if person is None:
+            details = {name: self.cleaned_data[name] for name in self.person_fields}
+            details["date_of_birth"] = details["date_of_birth"] or None
+            person, _ = Person.objects.register(
+                mykad=self.cleaned_data["mykad"], office=self.office, **details
+            )
+        setattr(self.instance, self.person_field, person)
+        return super().save(commit)
+
+
+def office_choice(form, user, instance_office):
+    """The office a new record belongs to: the district officer's own; an
+    administrator (who has none) chooses it."""
+    if instance_office is not None:
+        return instance_office
+    if user.office_id:
+        return user.office
+    form.fields["office"] = forms.ModelChoiceField(
+        Office.objects.select_related("state"), label=_("office")
+    )
+    return None
+
+
+class VolunteerForm(forms.ModelForm):
+    class Meta:
+        model = Volunteer
+        fields = ["organization", "trained_on", "active", "max_cases"]
+        widgets = {"trained_on": DATE}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        office = self.instance.office if self.instance.office_id else None
+        self.office = office_choice(self, user, office)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.office = self.office or cleaned.get("office")
+        if self.office:
+            self.instance.office = self.office
+        return cleaned
+
+
+class VolunteerCreateForm(PersonByMyKadForm, VolunteerForm):
+    person_field = "person"
+
+    def clean(self):
+        cleaned = super().clean()
+        person = self.existing_person
+        if person and self.office and person.volunteer_roles.filter(office=self.office).exists():
+            self.add_error("mykad", _("This person is already a volunteer of this office."))
+        return cleaned
+
+
+class CaseForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = [
+            "client_type",
+            "oku_card_number",
+            "constituency",
+            "living_arrangement",
+            "needs",
+            "volunteer",
+            "status",
+            "opened_on",
+            "visit_every_days",
+            "consent_to_share",
+            "consent_given_on",
+            "notes",
+        ]
+        widgets = {
+            "opened_on": DATE,
+            "consent_given_on": DATE,
+            "needs": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        office = self.instance.office if self.instance.office_id else None
+        self.office = office_choice(self, user, office)
+        volunteers = Volunteer.objects.visible_to(user).filter(
+            active=True, trained_on__isnull=False
+        )
+        constituencies = Constituency.objects.all()
+        if self.office:
+            volunteers = volunteers.filter(office=self.office)
+            constituencies = constituencies.filter(state=self.office.state_id)
+            self.fields["constituency"].error_messages["invalid_choice"] = _(
+                "Choose a constituency in %(state)s."
+            ) % {"state": self.office.state}
+        self.fields["volunteer"].queryset = volunteers.select_related("person")
+        self.fields["volunteer"].error_messages["invalid_choice"] = _(
+            "Choose a trained, active volunteer of this office."
+        )
+        self.fields["constituency"].queryset = constituencies
+        self.fields["needs"].queryset = Service.objects.all()
+        if self.instance.status == Case.Status.CLOSED:
+            # Closing has its own form; a closed case keeps its dates and status.
+            self.fields["status"].disabled = True
+            self.fields["opened_on"].disabled = True
+        else:
+            self.fields["status"].choices = [
+                c for c in Case.Status.choices if c[0] != Case.Status.CLOSED
+            ]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.office = self.office or cleaned.get("office")
+        if self.office:
+            self.instance.office = self.office
+        client = getattr(self.instance, "client", None)
+        if client and client.pk and cleaned.get("status") != Case.Status.CLOSED:
+            others = client.homehelp_cases.exclude(pk=self.instance.pk)
+            if others.exclude(status=Case.Status.CLOSED).exists():
+                field = "mykad" if "mykad" in self.fields else "status"
+                self.add_error(field, _("This client already has an open case."))
+        return cleaned
+
+
+class CaseCreateForm(PersonByMyKadForm, CaseForm):
+    person_field = "client"
+
+
+class CaseCloseForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = ["closed_on", "close_reason"]
+        widgets = {"closed_on": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["closed_on"].required = True
+        self.fields["closed_on"].initial = date.today()
+        self.fields["close_reason"].required = True
+        self.fields["close_reason"].error_messages["required"] = _(
+            "Give the reason for closing the case."
+        )
+
+    def clean(self):
+        self.instance.status = Case.Status.CLOSED
+        return super().clean()
+
+    def save(self, commit=True):
+        self.instance.close(
+            on=self.cleaned_data["closed_on"], reason=self.cleaned_data["close_reason"]
+        )
+        return self.instance
+
+
+class VisitForm(forms.ModelForm):
+    minutes = forms.IntegerField(label=_("minutes spent"), min_value=1, max_value=720)
+
+    class Meta:
+        model = Visit
+        fields = ["volunteer", "visited_on", "minutes", "services", "concern", "notes"]
+        widgets = {
+            "visited_on": DATE,
+            "services": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.case = case
+        self.fields["volunteer"].queryset = Volunteer.objects.filter(
+            office=case.office_id, active=True, trained_on__isnull=False
+        ).select_related("person")
+        self.fields["volunteer"].error_messages["invalid_choice"] = _(
+            "Choose a trained, active volunteer of this office."
+        )
+        self.fields["services"].queryset = Service.objects.all()
+        if not self.instance.pk:
+            self.initial.setdefault("volunteer", case.volunteer_id)

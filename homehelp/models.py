@@ -1,0 +1,481 @@
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q
+from django.db.models.functions import Cast, Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from welfare.models import Constituency, Office, Person, ScopedQuerySet
+
+QUIET_VOLUNTEER_DAYS = 30
+
+
+class Organization(models.Model):
+    """A voluntary welfare organisation (PSK). Not scoped: organisations work
+    across offices, and every signed-in user may read them."""
+
+    class Kind(models.TextChoices):
+        USIAMAS = "usiamas", _("USIAMAS")
+        MPKSM = "mpksm", _("MPKSM")
+        OTHER = "other", _("Other registered organisation")
+
+    name = models.CharField(_("name"), max_length=150)
+    registration_number = models.CharField(_("registration number"), max_length=30, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    contact_person = models.CharField(_("contact person"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("homehelp:organization-detail", args=[self.pk])
+
+
+class Service(models.Model):
+    """One of the services of the programme, a row so that visits and cases can
+    hold a set of them that the database can count (reports: services given)."""
+
+    class Code(models.TextChoices):
+        PERSONAL_CARE = "personal_care", _("Personal care")
+        HYGIENE = "hygiene", _("Hygiene")
+        HOUSE_HELP = "house_help", _("Shelter and house help")
+        COMPANIONSHIP = "companionship", _("Companionship")
+        ERRANDS = "errands", _("Errands such as paying bills")
+        HEALTH_CARE = "health_care", _("Health care")
+
+    code = models.CharField(_("code"), max_length=20, choices=Code.choices, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self):
+        return str(self.get_code_display())
+
+
+class VolunteerQuerySet(ScopedQuerySet):
+    office_path = "office"
+
+    def available_on(self, day):
+        """Volunteers who may be assigned or recorded on a visit on `day`."""
+        return self.filter(active=True, trained_on__isnull=False, trained_on__lte=day)
+
+    def with_caseload(self):
+        return self.annotate(
+            open_cases=Count("cases", filter=~Q(cases__status=Case.Status.CLOSED), distinct=True)
+        )
+
+    def over_caseload(self):
+        return self.with_caseload().filter(open_cases__gt=F("max_cases"))
+
+    def with_last_activity(self):
+        """Adds last_activity_on: the latest visit to any of the volunteer's
+        active cases, or the day such a case opened if it was never visited."""
+        return self.annotate(
+            last_activity_on=Max(
+                Coalesce("cases__visits__visited_on", "cases__opened_on"),
+                filter=Q(cases__status=Case.Status.ACTIVE),
+            )
+        )
+
+    def quiet(self, *, today):
+        """Volunteers with active cases of which none had a visit in the last 30
+        days (a case never visited counts from the day it opened)."""
+        return self.with_last_activity().quiet_since(today)
+
+    def quiet_since(self, today):
+        """quiet() for a queryset that already has with_last_activity()."""
+        return self.filter(last_activity_on__lt=today - timedelta(days=QUIET_VOLUNTEER_DAYS))
+
+
+class Volunteer(models.Model):
+    person = models.ForeignKey(
+        Person, models.PROTECT, related_name="volunteer_roles", verbose_name=_("person")
+    )
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, related_name="volunteers", verbose_name=_("organisation")
+    )
+    office = models.ForeignKey(
+        Office, models.PROTECT, related_name="volunteers", verbose_name=_("office")
+    )
+    trained_on = models.DateField(
+        _("trained on"), null=True, blank=True, help_text=_("Empty until the volunteer is trained.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    max_cases = models.PositiveSmallIntegerField(_("maximum caseload"), default=5)
+
+    objects = VolunteerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person__name"]
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "office"],
+                name="homehelp_volunteer_once_per_office",
+                violation_error_message=_("This person is already a volunteer of this office."),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_cases__gte=1), name="homehelp_volunteer_max_cases_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.person)
+
+    def get_absolute_url(self):
+        return reverse("homehelp:volunteer-detail", args=[self.pk])
+
+    def is_available_on(self, day):
+        return self.active and self.trained_on is not None and self.trained_on <= day
+
+    def availability_error(self, day):
+        """Why this volunteer may not serve on `day`, or None."""
+        if self.trained_on is None:
+            return _("%(name)s has not been trained yet.") % {"name": self.person}
+        if self.trained_on > day:
+            return _("%(name)s was trained only on %(date)s.") % {
+                "name": self.person,
+                "date": self.trained_on.strftime("%d/%m/%Y"),
+            }
+        if not self.active:
+            return _("%(name)s is not an active volunteer.") % {"name": self.person}
+        return None
+
+
+class CaseQuerySet(ScopedQuerySet):
+    office_path = "office"
+
+    def open(self):
+        return self.exclude(status=Case.Status.CLOSED)
+
+    def with_last_visit(self):
+        """Adds last_visited_on and visit_due_on (the day by which the next visit
+        is due: last visit, or the opening day if never visited, plus the
+        planned frequency). One aggregate in the same query, never per case."""
+        every = ExpressionWrapper(
+            F("visit_every_days") * timedelta(days=1), output_field=DurationField()
+        )
+        return self.annotate(last_visited_on=Max("visits__visited_on")).annotate(
+            visit_due_on=Cast(Coalesce("last_visited_on", "opened_on") + every, models.DateField())
+        )
+
+    def overdue(self, *, today):
+        """Active cases whose next visit was due before today, longest overdue
+        first: visited exactly visit_every_days ago is not overdue, a day more is."""
+        return self.with_last_visit().due_before(today)
+
+    def due_before(self, today):
+        """overdue() for a queryset that already has with_last_visit()."""
+        return self.filter(status=Case.Status.ACTIVE, visit_due_on__lt=today).order_by(
+            "visit_due_on", "pk"
+        )
+
+    def waiting_for_volunteer(self):
+        return self.filter(
+            status__in=[Case.Status.REFERRED, Case.Status.ACTIVE], volunteer__isnull=True
+        )
+
+    def with_open_concern(self):
+        return self.filter(pk__in=Visit.objects.open_concerns().values("case_id"))
+
+
+class Case(models.Model):
+    class ClientType(models.TextChoices):
+        SENIOR = "senior", _("Senior citizen (60 or older)")
+        OKU = "oku", _("Person with disability (OKU)")
+
+    class LivingArrangement(models.TextChoices):
+        ALONE = "alone", _("Alone")
+        WITH_FAMILY = "family", _("With family")
+
+    class Status(models.TextChoices):
+        REFERRED = "referred", _("Referred")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        CLOSED = "closed", _("Closed")
+
+    class CloseReason(models.TextChoices):
+        DECEASED = "deceased", _("Deceased")
+        MOVED_AWAY = "moved", _("Moved away")
+        INSTITUTION = "institution", _("Entered an institution")
+        NO_LONGER_NEEDED = "not_needed", _("No longer needs help")
+        DECLINED = "declined", _("Declined")
+
+    client = models.ForeignKey(
+        Person, models.PROTECT, related_name="homehelp_cases", verbose_name=_("client")
+    )
+    client_type = models.CharField(
+        _("client type"), max_length=10, choices=ClientType.choices, default=ClientType.SENIOR
+    )
+    oku_card_number = models.CharField(
+        _("OKU card number"), max_length=30, blank=True, help_text=_("For persons with disability.")
+    )
+    office = models.ForeignKey(
+        Office, models.PROTECT, related_name="cases", verbose_name=_("office")
+    )
+    constituency = models.ForeignKey(
+        Constituency,
+        models.PROTECT,
+        related_name="homehelp_cases",
+        verbose_name=_("parliamentary constituency"),
+        help_text=_("Where the client lives; in the office's state."),
+    )
+    living_arrangement = models.CharField(
+        _("living arrangement"), max_length=10, choices=LivingArrangement.choices
+    )
+    needs = models.ManyToManyField(
+        Service, blank=True, related_name="cases_in_need", verbose_name=_("needs")
+    )
+    volunteer = models.ForeignKey(
+        Volunteer,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("assigned volunteer"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REFERRED
+    )
+    close_reason = models.CharField(
+        _("reason for closing"), max_length=15, choices=CloseReason.choices, blank=True
+    )
+    opened_on = models.DateField(_("opened on"), default=date.today)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    visit_every_days = models.PositiveSmallIntegerField(
+        _("visit every (days)"), default=7, help_text=_("Planned visit frequency.")
+    )
+    consent_to_share = models.BooleanField(
+        _("consent to share data with the volunteer's organisation"), default=False
+    )
+    consent_given_on = models.DateField(_("consent given on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=~Q(status="closed"),
+                name="homehelp_case_one_open_per_client",
+                violation_error_message=_("This client already has an open case."),
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("opened_on")),
+                name="homehelp_case_closed_not_before_opened",
+                violation_error_message=_("A case cannot close before it opened."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | (~Q(close_reason="") & Q(closed_on__isnull=False)),
+                name="homehelp_case_closed_with_reason_and_date",
+                violation_error_message=_("A closed case needs a reason and a closing date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(client_type="oku") | ~Q(oku_card_number=""),
+                name="homehelp_case_oku_has_card_number",
+                violation_error_message=_("Give the OKU card number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(consent_to_share=False) | Q(consent_given_on__isnull=False),
+                name="homehelp_case_consent_has_date",
+                violation_error_message=_("Give the date the consent was given."),
+            ),
+            models.CheckConstraint(
+                condition=Q(visit_every_days__gte=1) & Q(visit_every_days__lte=366),
+                name="homehelp_case_visit_every_days_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "status"], name="homehelp_case_office_status")]
+
+    def __str__(self):
+        return f"{self.client} ({self.get_client_type_display()})"
+
+    def get_absolute_url(self):
+        return reverse("homehelp:case-detail", args=[self.pk])
+
+    @property
+    def is_open(self):
+        return self.status != self.Status.CLOSED
+
+    @property
+    def last_visit(self):
+        return self.visits.order_by("-visited_on", "-pk").first()
+
+    @property
+    def days_overdue(self):
+        """Needs CaseQuerySet.with_last_visit(); 0 when not overdue."""
+        return max((date.today() - self.visit_due_on).days, 0)
+
+    def clean(self):
+        errors = {}
+        client = getattr(self, "client", None)
+        on = self.opened_on
+        if client and on and self.client_type == self.ClientType.SENIOR:
+            age = client.age_on(on)
+            if age is not None and age < 60:
+                errors["client_type"] = _(
+                    "A senior citizen is 60 or older on the day the case opens; "
+                    "this client is %(age)d then."
+                ) % {"age": age}
+        if self.client_type == self.ClientType.OKU and not self.oku_card_number:
+            errors["oku_card_number"] = _("Give the OKU card number.")
+        if self.consent_to_share and not self.consent_given_on:
+            errors["consent_given_on"] = _("Give the date the consent was given.")
+        office = getattr(self, "office", None)
+        if office and self.constituency_id and self.constituency.state_id != office.state_id:
+            errors["constituency"] = _("%(constituency)s is not in %(state)s.") % {
+                "constituency": self.constituency,
+                "state": office.state,
+            }
+        if self.volunteer_id and office and self.is_open:
+            if self.volunteer.office_id != office.pk:
+                errors["volunteer"] = _("%(name)s serves another office.") % {
+                    "name": self.volunteer.person
+                }
+            elif problem := self.volunteer.availability_error(date.today()):
+                errors["volunteer"] = problem
+        if self.status == self.Status.CLOSED and not self.close_reason:
+            errors["close_reason"] = _("Give the reason for closing the case.")
+        if self.closed_on and on:
+            if self.closed_on < on:
+                errors["closed_on"] = _("A case cannot close before it opened.")
+            elif self.pk:
+                last = self.visits.aggregate(last=Max("visited_on"))["last"]
+                if last and self.closed_on < last:
+                    errors["closed_on"] = _("The last visit was on %(date)s.") % {
+                        "date": last.strftime("%d/%m/%Y")
+                    }
+        if errors:
+            raise ValidationError(errors)
+
+    def close(self, *, on, reason):
+        self.status = self.Status.CLOSED
+        self.closed_on = on
+        self.close_reason = reason
+        self.full_clean()
+        self.save(update_fields=["status", "closed_on", "close_reason"])
+
+
+class VisitQuerySet(ScopedQuerySet):
+    office_path = "case__office"
+
+    def open_concerns(self):
+        return self.filter(concern=True, concern_resolved_on__isnull=True)
+
+
+class Visit(models.Model):
+    case = models.ForeignKey(Case, models.CASCADE, related_name="visits", verbose_name=_("case"))
+    volunteer = models.ForeignKey(
+        Volunteer, models.PROTECT, related_name="visits", verbose_name=_("volunteer")
+    )
+    visited_on = models.DateField(_("date of visit"), default=date.today)
+    minutes = models.PositiveSmallIntegerField(_("minutes spent"))
+    services = models.ManyToManyField(
+        Service, related_name="visits", verbose_name=_("services given")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    concern = models.BooleanField(
+        _("concern"),
+        default=False,
+        help_text=_("Keeps the case on the officer's follow-up list until resolved."),
+    )
+    concern_resolved_on = models.DateField(_("concern resolved on"), null=True, blank=True)
+    concern_resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("concern resolved by"),
+    )
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-visited_on", "-pk"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1) & Q(minutes__lte=720),
+                name="homehelp_visit_minutes_1_to_720",
+                violation_error_message=_("A visit lasts from 1 to 720 minutes."),
+            ),
+            models.CheckConstraint(
+                condition=Q(concern=True) | Q(concern_resolved_on__isnull=True),
+                name="homehelp_visit_resolved_only_with_concern",
+            ),
+        ]
+        indexes = [
+            # The worklist's Max(visited_on) per case reads this index only.
+            models.Index(fields=["case", "visited_on"], name="homehelp_visit_case_date"),
+            models.Index(
+                fields=["case"],
+                condition=Q(concern=True, concern_resolved_on__isnull=True),
+                name="homehelp_visit_open_concern",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Visit to %(client)s on %(date)s") % {
+            "client": self.case.client,
+            "date": self.visited_on.strftime("%d/%m/%Y"),
+        }
+
+    def get_absolute_url(self):
+        return f"{self.case.get_absolute_url()}#visit-{self.pk}"
+
+    @property
+    def has_open_concern(self):
+        return self.concern and self.concern_resolved_on is None
+
+    def clean(self):
+        errors = {}
+        case = getattr(self, "case", None)
+        day = self.visited_on
+        if day and day > date.today():
+            errors["visited_on"] = _("A visit cannot be in the future.")
+        elif day and case:
+            if day < case.opened_on:
+                errors["visited_on"] = _("The case opened on %(date)s.") % {
+                    "date": case.opened_on.strftime("%d/%m/%Y")
+                }
+            elif case.closed_on and day > case.closed_on:
+                errors["visited_on"] = _("The case closed on %(date)s.") % {
+                    "date": case.closed_on.strftime("%d/%m/%Y")
+                }
+        volunteer = getattr(self, "volunteer", None)
+        if volunteer and case and day:
+            if volunteer.office_id != case.office_id:
+                errors["volunteer"] = _("%(name)s serves another office.") % {
+                    "name": volunteer.person
+                }
+            elif problem := volunteer.availability_error(day):
+                errors["volunteer"] = problem
+        if self.minutes is not None and not 1 <= self.minutes <= 720:
+            errors["minutes"] = _("A visit lasts from 1 to 720 minutes.")
+        if errors:
+            raise ValidationError(errors)
+
+    def resolve_concern(self, *, by, on=None):
+        self.concern_resolved_on = on or date.today()
+        self.concern_resolved_by = by
+        self.save(update_fields=["concern_resolved_on", "concern_resolved_by"])

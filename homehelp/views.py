@@ -1,0 +1,306 @@
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from homehelp.filters import CaseFilter, OrganizationFilter, VisitFilter, VolunteerFilter
+from homehelp.forms import (
+    CaseCloseForm,
+    CaseCreateForm,
+    CaseForm,
+    OrganizationForm,
+    VisitForm,
+    VolunteerCreateForm,
+    VolunteerForm,
+)
+from homehelp.models import Case, Organization, Service, Visit, Volunteer
+
+PAGE_SIZE = 25
+WORKLIST_ROWS = 10
+
+
+def require_permission(user, codename):
+    """Read-only roles get 403 on edit pages; call after the object was fetched
+    through visible_to(), so that other offices' records stay 404."""
+    if not user.has_perm(f"homehelp.{codename}"):
+        raise PermissionDenied
+
+
+def paginate(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def worklist(request):
+    """The district officer's morning list. Each figure is one aggregate query
+    over the user's scope, whatever the number of cases and visits."""
+    today = date.today()
+    cases = Case.objects.visible_to(request.user)
+    volunteers = Volunteer.objects.visible_to(request.user)
+    concerns = Visit.objects.visible_to(request.user).open_concerns()
+    overdue = cases.overdue(today=today).select_related("client", "volunteer__person")
+    context = {
+        "today": today,
+        "overdue_count": overdue.count(),
+        "overdue": overdue[:WORKLIST_ROWS],
+        "concern_count": concerns.count(),
+        "concerns": concerns.select_related("case__client", "volunteer__person")[:WORKLIST_ROWS],
+        "waiting_count": cases.waiting_for_volunteer().count(),
+        "over_caseload_count": volunteers.over_caseload().count(),
+        "quiet_count": volunteers.quiet(today=today).count(),
+    }
+    return render(request, "homehelp/worklist.html", context)
+
+
+# --- Organisations ----------------------------------------------------------
+
+
+def organization_list(request):
+    organization_filter = OrganizationFilter(request.GET, queryset=Organization.objects.all())
+    page = paginate(request, organization_filter.qs)
+    return render(
+        request,
+        "homehelp/organization_list.html",
+        {"filter": organization_filter, "page_obj": page},
+    )
+
+
+def organization_detail(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    volunteers = (
+        Volunteer.objects.visible_to(request.user)
+        .filter(organization=organization)
+        .select_related("person", "office")
+    )
+    return render(
+        request,
+        "homehelp/organization_detail.html",
+        {"organization": organization, "volunteers": volunteers},
+    )
+
+
+def organization_create(request):
+    require_permission(request.user, "add_organization")
+    form = OrganizationForm(request.POST or None)
+    if form.is_valid():
+        organization = form.save()
+        messages.success(request, _("Organisation added."))
+        return redirect(organization)
+    return render(request, "homehelp/organization_form.html", {"form": form})
+
+
+def organization_edit(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    require_permission(request.user, "change_organization")
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Organisation saved."))
+        return redirect(organization)
+    return render(
+        request, "homehelp/organization_form.html", {"form": form, "organization": organization}
+    )
+
+
+# --- Volunteers -------------------------------------------------------------
+
+
+def volunteer_list(request):
+    volunteers = (
+        Volunteer.objects.visible_to(request.user)
+        .select_related("person", "organization", "office")
+        .with_caseload()
+        .with_last_activity()
+        .order_by("person__name", "pk")
+    )
+    volunteer_filter = VolunteerFilter(request.GET, queryset=volunteers, request=request)
+    page = paginate(request, volunteer_filter.qs)
+    return render(
+        request, "homehelp/volunteer_list.html", {"filter": volunteer_filter, "page_obj": page}
+    )
+
+
+def volunteer_detail(request, pk):
+    volunteer = get_object_or_404(
+        Volunteer.objects.visible_to(request.user).select_related(
+            "person", "organization", "office"
+        ),
+        pk=pk,
+    )
+    cases = volunteer.cases.open().with_last_visit().select_related("client", "constituency")
+    visits = volunteer.visits.select_related("case__client").prefetch_related("services")
+    return render(
+        request,
+        "homehelp/volunteer_detail.html",
+        {"volunteer": volunteer, "cases": cases, "visits": visits[:20], "today": date.today()},
+    )
+
+
+def volunteer_create(request):
+    require_permission(request.user, "add_volunteer")
+    form = VolunteerCreateForm(
+        request.POST or None, user=request.user, initial={"mykad": request.GET.get("mykad", "")}
+    )
+    if form.is_valid():
+        volunteer = form.save()
+        messages.success(request, _("Volunteer added."))
+        return redirect(volunteer)
+    return render(request, "homehelp/volunteer_form.html", {"form": form})
+
+
+def volunteer_edit(request, pk):
+    volunteer = get_object_or_404(
+        Volunteer.objects.visible_to(request.user).select_related("person", "office"), pk=pk
+    )
+    require_permission(request.user, "change_volunteer")
+    form = VolunteerForm(request.POST or None, instance=volunteer, user=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Volunteer saved."))
+        return redirect(volunteer)
+    return render(request, "homehelp/volunteer_form.html", {"form": form, "volunteer": volunteer})
+
+
+# --- Cases ------------------------------------------------------------------
+
+
+def case_list(request):
+    cases = (
+        Case.objects.visible_to(request.user)
+        .select_related("client", "office", "constituency", "volunteer__person")
+        .with_last_visit()
+        .order_by("-opened_on", "-pk")
+    )
+    case_filter = CaseFilter(request.GET, queryset=cases, request=request)
+    page = paginate(request, case_filter.qs)
+    return render(
+        request,
+        "homehelp/case_list.html",
+        {"filter": case_filter, "page_obj": page, "today": date.today()},
+    )
+
+
+def get_case(request, pk):
+    return get_object_or_404(
+        Case.objects.visible_to(request.user).select_related(
+            "client", "office__state", "constituency", "volunteer__person"
+        ),
+        pk=pk,
+    )
+
+
+def case_detail(request, pk, visit_form=None):
+    case = get_case(request, pk)
+    visits = case.visits.select_related(
+        "volunteer__person", "concern_resolved_by"
+    ).prefetch_related(Prefetch("services", queryset=Service.objects.all()))
+    can_record = case.is_open and request.user.has_perm("homehelp.add_visit")
+    if visit_form is None and can_record:
+        visit_form = VisitForm(case=case)
+    return render(
+        request,
+        "homehelp/case_detail.html",
+        {
+            "case": case,
+            "needs": case.needs.all(),
+            "visits": visits,
+            "visit_form": visit_form,
+            "can_change": request.user.has_perm("homehelp.change_case"),
+            "can_resolve": request.user.has_perm("homehelp.change_visit"),
+        },
+    )
+
+
+def case_create(request):
+    require_permission(request.user, "add_case")
+    form = CaseCreateForm(
+        request.POST or None, user=request.user, initial={"mykad": request.GET.get("mykad", "")}
+    )
+    if form.is_valid():
+        case = form.save()
+        messages.success(request, _("Case opened."))
+        return redirect(case)
+    return render(request, "homehelp/case_form.html", {"form": form})
+
+
+def case_edit(request, pk):
+    case = get_case(request, pk)
+    require_permission(request.user, "change_case")
+    form = CaseForm(request.POST or None, instance=case, user=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Case saved."))
+        return redirect(case)
+    return render(request, "homehelp/case_form.html", {"form": form, "case": case})
+
+
+def case_close(request, pk):
+    case = get_case(request, pk)
+    require_permission(request.user, "change_case")
+    if not case.is_open:
+        return redirect(case)
+    form = CaseCloseForm(request.POST or None, instance=case)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Case closed."))
+        return redirect(case)
+    return render(
+        request, "homehelp/case_close.html", {"form": form, "case": get_case(request, pk)}
+    )
+
+
+# --- Visits -----------------------------------------------------------------
+
+
+def visit_list(request):
+    visits = (
+        Visit.objects.visible_to(request.user)
+        .select_related("case__client", "case__office", "volunteer__person")
+        .prefetch_related(Prefetch("services", queryset=Service.objects.all()))
+    )
+    visit_filter = VisitFilter(request.GET, queryset=visits, request=request)
+    page = paginate(request, visit_filter.qs)
+    return render(request, "homehelp/visit_list.html", {"filter": visit_filter, "page_obj": page})
+
+
+@require_POST
+def visit_create(request, case_pk):
+    """The case page's quick form; errors show on the case page."""
+    case = get_case(request, case_pk)
+    require_permission(request.user, "add_visit")
+    if not case.is_open:
+        raise PermissionDenied
+    form = VisitForm(request.POST, case=case)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Visit recorded."))
+        return redirect(case)
+    return case_detail(request, case_pk, visit_form=form)
+
+
+def visit_edit(request, pk):
+    visit = get_object_or_404(
+        Visit.objects.visible_to(request.user).select_related("case__client", "case__office"),
+        pk=pk,
+    )
+    require_permission(request.user, "change_visit")
+    form = VisitForm(request.POST or None, instance=visit, case=visit.case)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Visit saved."))
+        return redirect(visit.case)
+    return render(request, "homehelp/visit_form.html", {"form": form, "visit": visit})
+
+
+@require_POST
+def visit_resolve_concern(request, pk):
+    visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=pk)
+    require_permission(request.user, "change_visit")
+    if visit.has_open_concern:
+        visit.resolve_concern(by=request.user)
+        messages.success(request, _("Concern marked as resolved."))
+    return redirect(visit.get_absolute_url())
