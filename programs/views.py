@@ -31,6 +31,7 @@ def project_list(request):
         Project.objects.visible_to(request.user)
         .select_related("office", "district")
         .annotate(participant_count=Count("participations"))
+        .order_by("-start_date", "name", "pk")
     )
     project_filter = ProjectFilter(request.GET, queryset=projects, user=request.user)
     page_obj = Paginator(project_filter.qs, 25).get_page(request.GET.get("page"))
