@@ -3,14 +3,36 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from welfare.models import Constituency, Office, Person, ScopedQuerySet
 
 QUIET_VOLUNTEER_DAYS = 30
+
+
+class AddDays(models.Func):
+    """A date plus a number of days taken from a column. Django's duration
+    arithmetic cannot multiply a column by a timedelta on SQLite."""
+
+    output_field = models.DateField()
+
+    def __init__(self, day, days):
+        super().__init__(day, days)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # PostgreSQL: date + integer is a date.
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="date(%(expressions)s || ' days')",
+            arg_joiner=", '+' || ",
+        )
 
 
 class Organization(models.Model):
@@ -166,11 +188,8 @@ class CaseQuerySet(ScopedQuerySet):
         """Adds last_visited_on and visit_due_on (the day by which the next visit
         is due: last visit, or the opening day if never visited, plus the
         planned frequency). One aggregate in the same query, never per case."""
-        every = ExpressionWrapper(
-            F("visit_every_days") * timedelta(days=1), output_field=DurationField()
-        )
         return self.annotate(last_visited_on=Max("visits__visited_on")).annotate(
-            visit_due_on=Cast(Coalesce("last_visited_on", "opened_on") + every, models.DateField())
+            visit_due_on=AddDays(Coalesce("last_visited_on", "opened_on"), "visit_every_days")
         )
 
     def overdue(self, *, today):

@@ -1,0 +1,218 @@
+"""Bad input gets a clear error beside the field and changes nothing."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from homehelp.models import Case, Service, Visit
+from tests.factories import CaseFactory, PersonFactory, VolunteerFactory, make_mykad
+from welfare.models import Constituency, Person
+
+
+@pytest.fixture
+def case(office):
+    volunteer = VolunteerFactory(office=office)
+    return CaseFactory(office=office, volunteer=volunteer, opened_on=date(2024, 1, 1))
+
+
+@pytest.fixture
+def signed_in(client, officer):
+    client.force_login(officer)
+    return client
+
+
+def case_data(office, **changes):
+    data = {
+        "mykad": make_mykad(77, born=date(1950, 6, 1)),
+        "name": "Mak Som",
+        "client_type": "senior",
+        "constituency": Constituency.objects.filter(state=office.state).first().pk,
+        "living_arrangement": "alone",
+        "status": "referred",
+        "opened_on": "2024-06-01",
+        "visit_every_days": 7,
+    }
+    return {**data, **changes}
+
+
+def visit_data(case, **changes):
+    data = {
+        "volunteer": case.volunteer_id,
+        "visited_on": "2024-02-01",
+        "minutes": 45,
+        "services": [Service.objects.get(code="companionship").pk],
+    }
+    return {**data, **changes}
+
+
+def assert_error_beside(response, form, field, message):
+    assert response.status_code == 200
+    assert message in " ".join(response.context[form].errors[field])
+    assert message in response.text.replace("&#x27;", "'")
+
+
+def test_case_opens_for_a_senior_with_a_new_person(signed_in, office):
+    response = signed_in.post("/homehelp/cases/new/", case_data(office))
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.client.name == "Mak Som"
+    assert case.client.office == office
+    assert case.office == office
+
+
+def test_client_under_60_cannot_be_a_senior(signed_in, office):
+    mykad = make_mykad(78, born=date(1970, 6, 1))
+    response = signed_in.post("/homehelp/cases/new/", case_data(office, mykad=mykad))
+    assert_error_beside(response, "form", "client_type", "60 or older")
+    assert not Case.objects.exists()
+    assert not Person.objects.filter(mykad=mykad).exists()
+
+
+def test_client_turning_60_on_the_opening_day_is_a_senior(signed_in, office):
+    mykad = make_mykad(79, born=date(1964, 6, 1))
+    response = signed_in.post("/homehelp/cases/new/", case_data(office, mykad=mykad))
+    assert response.status_code == 302
+
+
+def test_client_under_60_may_be_oku_with_card_number(signed_in, office):
+    mykad = make_mykad(80, born=date(1990, 6, 1))
+    data = case_data(office, mykad=mykad, client_type="oku")
+    response = signed_in.post("/homehelp/cases/new/", data)
+    assert_error_beside(response, "form", "oku_card_number", "Give the OKU card number")
+    response = signed_in.post("/homehelp/cases/new/", {**data, "oku_card_number": "OKU123"})
+    assert response.status_code == 302
+
+
+def test_second_open_case_for_the_same_client_is_refused(signed_in, office, case):
+    data = case_data(office, mykad=case.client.mykad)
+    response = signed_in.post("/homehelp/cases/new/", data)
+    assert_error_beside(response, "form", "mykad", "already has an open case")
+    assert Case.objects.count() == 1
+
+
+def test_constituency_in_another_state_is_refused(signed_in, office, far_office):
+    other = Constituency.objects.filter(state=far_office.state).first()
+    response = signed_in.post("/homehelp/cases/new/", case_data(office, constituency=other.pk))
+    assert_error_beside(response, "form", "constituency", "Choose a constituency in Selangor")
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "volunteer",
+    [{"trained_on": None}, {"active": False}, {"office_code": "PKMD-1001"}],
+    ids=["untrained", "inactive", "other office"],
+)
+def test_case_volunteer_must_be_trained_active_and_of_the_office(signed_in, office, volunteer):
+    from welfare.models import Office
+
+    code = volunteer.pop("office_code", office.code)
+    unfit = VolunteerFactory(office=Office.objects.get(code=code), **volunteer)
+    response = signed_in.post("/homehelp/cases/new/", case_data(office, volunteer=unfit.pk))
+    assert_error_beside(response, "form", "volunteer", "Choose a trained, active volunteer")
+    assert not Case.objects.exists()
+
+
+def test_existing_person_is_reused_and_shows_only_name_and_year(signed_in, office, far_office):
+    person = PersonFactory(
+        office=far_office, name="Wan Aminah", address="Lot 5, Kampung Sireh", phone="0123456789"
+    )
+    response = signed_in.get(f"/homehelp/cases/new/?mykad={person.mykad}")
+    assert "Wan Aminah" in response.text and "1950" in response.text
+    assert "Kampung Sireh" not in response.text and "0123456789" not in response.text
+    response = signed_in.post("/homehelp/cases/new/", case_data(office, mykad=person.mykad))
+    assert response.status_code == 302
+    assert Case.objects.get().client == person
+    assert Person.objects.filter(mykad=person.mykad).count() == 1
+    person.refresh_from_db()
+    assert person.name == "Wan Aminah"  # the other office's record is not overwritten
+
+
+def test_visit_is_recorded_from_the_case_page(signed_in, case):
+    response = signed_in.post(f"/homehelp/cases/{case.pk}/visits/new/", visit_data(case))
+    assert response.status_code == 302
+    visit = Visit.objects.get()
+    assert [s.code for s in visit.services.all()] == ["companionship"]
+
+
+@pytest.mark.parametrize(
+    "changes,field,message",
+    [
+        ({"visited_on": str(date.today() + timedelta(days=1))}, "visited_on", "future"),
+        ({"visited_on": "2023-12-31"}, "visited_on", "The case opened on 01/01/2024"),
+        ({"minutes": 0}, "minutes", "greater than or equal to 1"),
+        ({"minutes": 100000}, "minutes", "less than or equal to 720"),
+        ({"services": []}, "services", "This field is required"),
+    ],
+    ids=["tomorrow", "before opening", "0 minutes", "100000 minutes", "no service"],
+)
+def test_bad_visits_are_refused_beside_the_field(signed_in, case, changes, field, message):
+    response = signed_in.post(f"/homehelp/cases/{case.pk}/visits/new/", visit_data(case, **changes))
+    assert_error_beside(response, "visit_form", field, message)
+    assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "volunteer",
+    [{"trained_on": None}, {"active": False}, {"office_code": "PKMD-1001"}],
+    ids=["untrained", "inactive", "other office"],
+)
+def test_visit_volunteer_must_be_trained_active_and_of_the_office(signed_in, case, volunteer):
+    from welfare.models import Office
+
+    code = volunteer.pop("office_code", case.office.code)
+    unfit = VolunteerFactory(office=Office.objects.get(code=code), **volunteer)
+    response = signed_in.post(
+        f"/homehelp/cases/{case.pk}/visits/new/", visit_data(case, volunteer=unfit.pk)
+    )
+    assert_error_beside(response, "visit_form", "volunteer", "Choose a trained, active volunteer")
+    assert not Visit.objects.exists()
+
+
+def test_visit_after_the_case_closed_is_refused(signed_in, case):
+    case.close(on=date(2024, 3, 1), reason=Case.CloseReason.MOVED_AWAY)
+    visit = Visit(case=case, volunteer=case.volunteer, visited_on=date(2024, 3, 2), minutes=30)
+    with pytest.raises(Exception, match="The case closed on 01/03/2024"):
+        visit.full_clean(exclude=["services"])
+
+
+def test_closing_a_case_without_a_reason_is_refused(signed_in, case):
+    response = signed_in.post(f"/homehelp/cases/{case.pk}/close/", {"closed_on": "2024-03-01"})
+    assert_error_beside(response, "form", "close_reason", "Give the reason for closing the case")
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACTIVE and case.closed_on is None
+
+
+def test_closing_before_opening_is_refused(signed_in, case):
+    data = {"closed_on": "2023-12-01", "close_reason": "declined"}
+    response = signed_in.post(f"/homehelp/cases/{case.pk}/close/", data)
+    assert_error_beside(response, "form", "closed_on", "cannot close before it opened")
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACTIVE
+
+
+def test_case_closes_with_date_and_reason(signed_in, case):
+    data = {"closed_on": "2024-03-01", "close_reason": "deceased"}
+    assert signed_in.post(f"/homehelp/cases/{case.pk}/close/", data).status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.closed_on, case.close_reason) == (
+        "closed",
+        date(2024, 3, 1),
+        "deceased",
+    )
+
+
+def test_volunteer_is_added_from_a_new_mykad(signed_in, office, case):
+    data = {"mykad": make_mykad(90, born=date(1985, 2, 2)), "name": "Lim Ah Kow",
+            "organization": case.volunteer.organization_id, "trained_on": "2024-01-01",
+            "active": "on", "max_cases": 5}  # fmt: skip
+    assert signed_in.post("/homehelp/volunteers/new/", data).status_code == 302
+    volunteer = office.volunteers.get(person__name="Lim Ah Kow")
+    assert volunteer.person.office == office
+    response = signed_in.post("/homehelp/volunteers/new/", data)
+    assert_error_beside(response, "form", "mykad", "already a volunteer of this office")
+
+
+def test_bad_mykad_is_answered_beside_the_field(signed_in, office):
+    response = signed_in.post("/homehelp/cases/new/", case_data(office, mykad="12345"))
+    assert_error_beside(response, "form", "mykad", "12 digits")
+    assert not Case.objects.exists()

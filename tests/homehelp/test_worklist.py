@@ -1,0 +1,157 @@
+"""The officer's worklist: the overdue rule at its boundaries, each figure, and
+the filtered list each figure links to."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from homehelp.models import Case, Volunteer
+from tests.factories import CaseFactory, VisitFactory, VolunteerFactory
+
+TODAY = date.today()
+
+
+def days_ago(n):
+    return TODAY - timedelta(days=n)
+
+
+@pytest.fixture
+def volunteer(office):
+    return VolunteerFactory(office=office, max_cases=10)
+
+
+def weekly_case(volunteer, opened_days_ago=100, visited_days_ago=None, **fields):
+    case = CaseFactory(
+        office=volunteer.office,
+        volunteer=volunteer,
+        opened_on=days_ago(opened_days_ago),
+        visit_every_days=7,
+        **fields,
+    )
+    if visited_days_ago is not None:
+        VisitFactory(case=case, volunteer=volunteer, visited_on=days_ago(visited_days_ago + 3))
+        VisitFactory(case=case, volunteer=volunteer, visited_on=days_ago(visited_days_ago))
+    return case
+
+
+def overdue():
+    return {case.pk: case.days_overdue for case in Case.objects.overdue(today=TODAY)}
+
+
+def test_case_visited_exactly_n_days_ago_is_not_overdue(volunteer):
+    weekly_case(volunteer, visited_days_ago=7)
+    assert overdue() == {}
+
+
+def test_case_visited_n_plus_one_days_ago_is_overdue_by_one_day(volunteer):
+    case = weekly_case(volunteer, visited_days_ago=8)
+    assert overdue() == {case.pk: 1}
+
+
+def test_never_visited_case_counts_from_the_day_it_opened(volunteer):
+    weekly_case(volunteer, opened_days_ago=7)
+    late = weekly_case(volunteer, opened_days_ago=8)
+    assert overdue() == {late.pk: 1}
+
+
+def test_only_active_cases_are_overdue(volunteer):
+    weekly_case(volunteer, status=Case.Status.SUSPENDED)
+    weekly_case(volunteer, status=Case.Status.REFERRED)
+    weekly_case(volunteer, status=Case.Status.CLOSED, closed_on=days_ago(1), close_reason="moved")
+    assert overdue() == {}
+
+
+def test_overdue_cases_come_longest_overdue_first(volunteer):
+    a = weekly_case(volunteer, visited_days_ago=10)
+    b = weekly_case(volunteer, visited_days_ago=40)
+    c = weekly_case(volunteer, visited_days_ago=20)
+    assert list(overdue()) == [b.pk, c.pk, a.pk]
+    assert list(overdue().values()) == [33, 13, 3]
+
+
+def test_planned_frequency_is_per_case(volunteer):
+    monthly = weekly_case(volunteer, visited_days_ago=20)
+    monthly.visit_every_days = 30
+    monthly.save()
+    assert overdue() == {}
+
+
+def test_volunteers_over_their_caseload(office):
+    busy = VolunteerFactory(office=office, max_cases=1)
+    weekly_case(busy)
+    weekly_case(busy, status=Case.Status.CLOSED, closed_on=days_ago(1), close_reason="moved")
+    assert not Volunteer.objects.over_caseload().exists()
+    weekly_case(busy, status=Case.Status.SUSPENDED)
+    assert list(Volunteer.objects.over_caseload()) == [busy]
+
+
+def test_volunteers_with_no_visit_in_30_days(office):
+    quiet = VolunteerFactory(office=office)
+    weekly_case(quiet, visited_days_ago=31)
+    busy = VolunteerFactory(office=office)
+    weekly_case(busy, visited_days_ago=31)
+    weekly_case(busy, visited_days_ago=30)
+    new = VolunteerFactory(office=office)
+    weekly_case(new, opened_days_ago=10)
+    assert list(Volunteer.objects.quiet(today=TODAY)) == [quiet]
+
+
+def test_district_officer_lands_on_the_worklist(client, officer, state_officer):
+    client.force_login(officer)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url == "/homehelp/"
+    client.force_login(state_officer)
+    assert client.get("/").status_code == 200
+
+
+def test_worklist_shows_each_figure_and_links_to_the_filtered_list(client, officer, office):
+    volunteer = VolunteerFactory(office=office, max_cases=1)
+    late = weekly_case(volunteer, visited_days_ago=9)
+    late.client.name = "Late Client"
+    late.client.save()
+    weekly_case(volunteer, visited_days_ago=2)  # on time; makes the volunteer over caseload
+    waiting = CaseFactory(office=office, status=Case.Status.REFERRED, client__name="Waiting Client")
+    VisitFactory(case=late, volunteer=volunteer, visited_on=days_ago(9), concern=True,
+                 notes="Roof leaking")  # fmt: skip
+    quiet = VolunteerFactory(office=office, person__name="Quiet Volunteer")
+    weekly_case(quiet, visited_days_ago=45)
+
+    client.force_login(officer)
+    response = client.get("/homehelp/")
+    context = response.context
+    assert context["overdue_count"] == 2  # the late case and the quiet volunteer's case
+    assert context["concern_count"] == 1
+    assert context["waiting_count"] == 1
+    assert context["over_caseload_count"] == 1
+    assert context["quiet_count"] == 1
+    assert "Late Client" in response.text and "Roof leaking" in response.text
+
+    cases = client.get("/homehelp/cases/?due=true&sort=due").context["page_obj"]
+    assert [c.days_overdue for c in cases] == [38, 2]
+    assert [c.pk for c in client.get("/homehelp/cases/?waiting=true").context["page_obj"]] == [
+        waiting.pk
+    ]
+    assert [c.pk for c in client.get("/homehelp/cases/?concern=true").context["page_obj"]] == [
+        late.pk
+    ]
+    assert [v.pk for v in client.get("/homehelp/volunteers/?load=over").context["page_obj"]] == [
+        volunteer.pk
+    ]
+    assert [v.pk for v in client.get("/homehelp/volunteers/?load=quiet").context["page_obj"]] == [
+        quiet.pk
+    ]
+    assert "Roof leaking" not in client.get("/homehelp/visits/?concern=resolved").text
+    visits = client.get("/homehelp/visits/?concern=open").context["page_obj"]
+    assert [v.notes for v in visits] == ["Roof leaking"]
+
+
+def test_resolving_a_concern_takes_it_off_the_worklist(client, officer, volunteer):
+    case = weekly_case(volunteer, visited_days_ago=1)
+    visit = VisitFactory(case=case, volunteer=volunteer, visited_on=days_ago(1), concern=True)
+    client.force_login(officer)
+    assert client.get("/homehelp/").context["concern_count"] == 1
+    client.post(f"/homehelp/visits/{visit.pk}/resolve/")
+    assert client.get("/homehelp/").context["concern_count"] == 0
+    visit.refresh_from_db()
+    assert (visit.concern_resolved_on, visit.concern_resolved_by) == (TODAY, officer)
