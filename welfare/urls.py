@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from reports.views import stats
 from welfare import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
+    path("stats/", stats, name="stats"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
     path("projects/", include("programs.urls")),
     path("homehelp/", include("homehelp.urls")),

@@ -1,0 +1,103 @@
+"""The published tables, computed by the database from the programmes' rows.
+
+Each table is one grouped query over the states, plus one for the national TOTAL
+of distinct people (persons, clients, volunteers): they cannot be summed across
+states, because one person can appear in two."""
+
+from django.db.models import Count, Q, Sum
+
+from homehelp.models import Case, Service, Visit
+from programs.models import Participation, Project
+from welfare.models import Constituency, Office, State
+
+
+def _lookups(prefix, **conditions):
+    return Q(**{f"{prefix}{lookup}": value for lookup, value in conditions.items() if value})
+
+
+def projects_by_state(*, as_of, project_type="", status="", target_group=""):
+    """Projects that started on or before `as_of` and are not cancelled, and the
+    participations in them that began on or before `as_of`. Returns the states,
+    annotated with projects, participants and persons, and the national total."""
+    counted = [s for s in Project.Status.values if s != Project.Status.CANCELLED]
+    statuses = [status] if status else counted
+
+    def project(prefix):
+        return _lookups(
+            prefix,
+            start_date__lte=as_of,
+            status__in=[s for s in statuses if s in counted] or [""],
+            project_type=project_type,
+        )
+
+    def participation(prefix):
+        return project(prefix + "project__") & _lookups(
+            prefix, joined_on__lte=as_of, target_group=target_group
+        )
+
+    in_project = project("offices__projects__")
+    in_participation = participation("offices__projects__participations__")
+    states = list(
+        State.objects.order_by("position").annotate(
+            projects=Count("offices__projects", filter=in_project, distinct=True),
+            participants=Count(
+                "offices__projects__participations", filter=in_participation, distinct=True
+            ),
+            persons=Count(
+                "offices__projects__participations__person", filter=in_participation, distinct=True
+            ),
+        )
+    )
+    persons = Participation.objects.filter(participation("")).aggregate(
+        n=Count("person", distinct=True)
+    )
+    total = {
+        "projects": sum(s.projects for s in states),
+        "participants": sum(s.participants for s in states),
+        "persons": persons["n"],
+    }
+    return states, total
+
+
+def home_help_by_state(*, year, client_type=""):
+    """Visits in `year`, and the distinct clients and volunteers who had them,
+    counted in the state of the case's office. Returns the states, annotated with
+    clients_served, volunteers, visits and minutes, and the national total."""
+
+    def counts(prefix):
+        visit = _lookups(prefix, visited_on__year=year, case__client_type=client_type)
+        return {
+            "clients_served": Count(prefix + "case__client", filter=visit, distinct=True),
+            "volunteers": Count(prefix + "volunteer", filter=visit, distinct=True),
+            "visits": Count(prefix + "id", filter=visit),
+            "minutes": Sum(prefix + "minutes", filter=visit, default=0),
+        }
+
+    states = list(State.objects.order_by("position").annotate(**counts("offices__cases__visits__")))
+    total = Visit.objects.aggregate(**counts(""))
+    for state in states:
+        state.hours = round(state.minutes / 60, 1)
+    total["hours"] = round(total["minutes"] / 60, 1)
+    return states, total
+
+
+def services_given(*, year, client_type=""):
+    """Each service, annotated with the number of visits in `year` that gave it."""
+    visit = _lookups("visits__", visited_on__year=year, case__client_type=client_type)
+    return list(Service.objects.annotate(visits_given=Count("visits", filter=visit)))
+
+
+def coverage(*, client_type=""):
+    """Offices and parliamentary constituencies with at least one active case, and
+    the constituencies without one (the programme aims at all 222)."""
+    active = Case.objects.filter(_lookups("", status=Case.Status.ACTIVE, client_type=client_type))
+    covered = set(active.values_list("constituency", flat=True).distinct())
+    constituencies = list(Constituency.objects.select_related("state"))
+    uncovered = [c for c in constituencies if c.pk not in covered]
+    return {
+        "offices_covered": active.values("office").distinct().count(),
+        "offices": Office.objects.count(),
+        "constituencies_covered": len(constituencies) - len(uncovered),
+        "constituencies": len(constituencies),
+        "uncovered": uncovered,
+    }
