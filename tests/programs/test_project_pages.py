@@ -245,7 +245,7 @@ def test_html_in_text_fields_is_shown_escaped(client, officer, project):
     [("officer", 200), ("state_officer", 403), ("hq", 403), ("administrator", 200),
      ("no_role_user", 403)],
 )  # fmt: skip
-def test_project_create_page_by_role(client, request, cast, status):
+def test_project_create_page_by_role(client, db, request, cast, status):
     client.force_login(request.getfixturevalue(cast))
     assert client.get(reverse("programs:project-create")).status_code == status
 
