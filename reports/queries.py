@@ -91,11 +91,11 @@ def coverage(*, client_type=""):
     """Offices and parliamentary constituencies with at least one active case, and
     the constituencies without one (the programme aims at all 222)."""
     active = Case.objects.filter(_lookups("", status=Case.Status.ACTIVE, client_type=client_type))
-    covered = set(active.values_list("constituency", flat=True).distinct())
+    covered = set(active.order_by().values_list("constituency", flat=True).distinct())
     constituencies = list(Constituency.objects.select_related("state"))
     uncovered = [c for c in constituencies if c.pk not in covered]
     return {
-        "offices_covered": active.values("office").distinct().count(),
+        "offices_covered": active.order_by().values("office").distinct().count(),
         "offices": Office.objects.count(),
         "constituencies_covered": len(constituencies) - len(uncovered),
         "constituencies": len(constituencies),

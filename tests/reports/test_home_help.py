@@ -1,0 +1,159 @@
+import csv
+import io
+import random
+from collections import defaultdict
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from homehelp.models import Case, Visit
+from tests.factories import CaseFactory, PersonFactory, VisitFactory, VolunteerFactory
+from welfare.models import Constituency, Office
+
+URL = "/reports/home-help/"
+
+
+def read_csv(response):
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+@pytest.fixture
+def random_visits(db):
+    """Visits around the turn of 2024 in offices of two states; volunteers who visit
+    in both; a client with cases in two states over the years."""
+    rng = random.Random(11)
+    offices = list(Office.objects.filter(code__in=["PKMD-1005", "PKMD-1001", "PKMD-0302"]))
+    volunteers = {o.pk: VolunteerFactory.create_batch(3, office=o) for o in offices}
+    wanderer = PersonFactory(date_of_birth=date(1940, 5, 5), mykad="400505105555")
+    cases = []
+    for office in offices:
+        for index in range(4):
+            client_type = "oku" if index == 3 else "senior"
+            cases.append(
+                CaseFactory(
+                    office=office,
+                    client_type=client_type,
+                    oku_card_number="OKU123" if client_type == "oku" else "",
+                    status="closed" if office.code == "PKMD-0302" else "active",
+                    close_reason="moved" if office.code == "PKMD-0302" else "",
+                    closed_on=date(2025, 6, 1) if office.code == "PKMD-0302" else None,
+                    opened_on=date(2023, 1, 1),
+                    client=wanderer
+                    if index == 0 and office.code in ("PKMD-1005", "PKMD-0302")
+                    else PersonFactory(),
+                )
+            )
+    days = [
+        date(2023, 12, 31),
+        date(2024, 1, 1),
+        date(2024, 12, 31),
+        date(2025, 1, 1),
+        date(2024, 6, 6),
+    ]
+    for case in cases:
+        for _ in range(rng.randint(0, 4)):
+            VisitFactory(
+                case=case,
+                volunteer=rng.choice(volunteers[case.office_id]),
+                visited_on=rng.choice(days),
+                minutes=rng.choice([30, 60, 95]),
+            )
+    return cases
+
+
+def expected(year, client_type=""):
+    table = defaultdict(lambda: {"clients": set(), "volunteers": set(), "visits": 0})
+    clients, volunteers = set(), set()
+    for visit in Visit.objects.select_related("case__office__state"):
+        if visit.visited_on.year != year or (client_type and visit.case.client_type != client_type):
+            continue
+        row = table[visit.case.office.state.code]
+        row["clients"].add(visit.case.client_id)
+        row["volunteers"].add(visit.volunteer_id)
+        row["visits"] += 1
+        clients.add(visit.case.client_id)
+        volunteers.add(visit.volunteer_id)
+    return table, clients, volunteers
+
+
+@pytest.mark.parametrize("client_type", ["", "senior", "oku"])
+def test_csv_matches_numbers_counted_independently(client, hq, random_visits, client_type):
+    client.force_login(hq)
+    rows = read_csv(client.get(URL, {"year": 2024, "format": "csv", "client_type": client_type}))
+    table, clients, volunteers = expected(2024, client_type)
+    assert list(rows[0]) == ["state_code", "state", "clients_served", "volunteers", "visits"]
+    assert len(rows) == 17
+    for row in rows[:-1]:
+        counted = table.get(row["state_code"], {"clients": (), "volunteers": (), "visits": 0})
+        assert int(row["clients_served"]) == len(counted["clients"]), row
+        assert int(row["volunteers"]) == len(counted["volunteers"]), row
+        assert int(row["visits"]) == counted["visits"], row
+    total = rows[-1]
+    assert total["state_code"] == "TOTAL"
+    assert int(total["clients_served"]) == len(clients)
+    assert int(total["volunteers"]) == len(volunteers)
+    assert int(total["visits"]) == sum(r["visits"] for r in table.values())
+
+
+def test_a_client_served_in_two_states_counts_once_nationally(client, hq, office, far_office):
+    person = PersonFactory(date_of_birth=date(1940, 1, 1), mykad="400101101111")
+    here = CaseFactory(client=person, office=office, status="closed", close_reason="moved",
+                       closed_on=date(2024, 5, 1), opened_on=date(2024, 1, 1))  # fmt: skip
+    there = CaseFactory(client=person, office=far_office, opened_on=date(2024, 5, 2))
+    VisitFactory(case=here, visited_on=date(2024, 2, 1))
+    VisitFactory(case=there, visited_on=date(2024, 12, 31))
+    client.force_login(hq)
+    rows = read_csv(client.get(URL, {"year": 2024, "format": "csv"}))
+    by_code = {r["state_code"]: r for r in rows}
+    assert by_code["MY-10"]["clients_served"] == by_code["MY-03"]["clients_served"] == "1"
+    assert by_code["TOTAL"]["clients_served"] == "1"
+    assert by_code["TOTAL"]["visits"] == "2"
+
+
+def test_excel_has_the_same_cells_as_csv(client, hq, random_visits):
+    client.force_login(hq)
+    rows = read_csv(client.get(URL, {"year": 2024, "format": "csv"}))
+    sheet = load_workbook(
+        io.BytesIO(client.get(URL, {"year": 2024, "format": "xlsx"}).content)
+    ).active
+    cells = [[str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert cells[1:] == [list(r.values()) for r in rows]
+
+
+def test_page_shows_services_hours_and_coverage(client, hq, random_visits):
+    client.force_login(hq)
+    response = client.get(URL, {"year": 2024})
+    assert response.status_code == 200
+    assert "In 2024" in response.text
+    active_offices = Case.objects.filter(status="active").values("office").distinct().count()
+    covered = Case.objects.filter(status="active").values("constituency").distinct().count()
+    assert f"{active_offices} of {Office.objects.count()} offices" in response.text
+    assert (
+        f"{covered} of {Constituency.objects.count()} parliamentary constituencies" in response.text
+    )
+    assert "Personal care" in response.text
+    assert response.text.count("<svg") == 2
+
+
+@pytest.mark.parametrize("rows", [1, 500])
+def test_queries_do_not_grow_with_rows(client, hq, office, rows, django_assert_max_num_queries):
+    case = CaseFactory(office=office)
+    volunteer = VolunteerFactory(office=office)
+    Visit.objects.bulk_create(
+        Visit(case=case, volunteer=volunteer, visited_on=date(2024, 3, 1), minutes=30)
+        for _ in range(rows)
+    )
+    client.force_login(hq)
+    # session, user, groups; states with counts, national total, services,
+    # offices with an active case, all offices, constituencies with one, all constituencies
+    with django_assert_max_num_queries(10):
+        assert client.get(URL, {"year": 2024}).status_code == 200
+    with django_assert_max_num_queries(5):
+        assert read_csv(client.get(URL, {"year": 2024, "format": "csv"}))[-1]["visits"] == str(rows)
+
+
+@pytest.mark.parametrize("params", [{"year": "abc"}, {"year": "99999"}, {"client_type": "x"}])
+def test_bad_filters_are_refused_with_400(client, hq, params):
+    client.force_login(hq)
+    assert client.get(URL, params).status_code == 400
