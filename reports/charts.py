@@ -7,7 +7,7 @@ from pathlib import Path
 GEOJSON = Path(__file__).resolve().parent / "data" / "malaysia_states.geojson"
 
 
-def bar_chart(items, *, width=720, bar_height=20, gap=6, label_width=230):
+def bar_chart(items, *, width=560, bar_height=18, gap=5, label_width=215):
     """items: (label, value) pairs. The geometry of a horizontal bar chart."""
     items = list(items)
     peak = max((value for _, value in items), default=0) or 1

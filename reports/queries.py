@@ -84,7 +84,9 @@ def home_help_by_state(*, year, client_type=""):
 def services_given(*, year, client_type=""):
     """Each service, annotated with the number of visits in `year` that gave it."""
     visit = _lookups("visits__", visited_on__year=year, case__client_type=client_type)
-    return list(Service.objects.annotate(visits_given=Count("visits", filter=visit)))
+    return list(
+        Service.objects.order_by("position").annotate(visits_given=Count("visits", filter=visit))
+    )
 
 
 def coverage(*, client_type=""):
