@@ -15,10 +15,15 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser/" in str(item.path):
-            item.add_marker(pytest.mark.browser)
+    """Browser tests run last: live_server empties the database after each one.
+    (pytest-django orders them so, but pytest's grouping of tests by Playwright's
+    session-wide browser parameter can undo that.)"""
+    browser = [item for item in items if "tests/browser/" in str(item.path)]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    items[:] = [item for item in items if item not in browser] + browser
 
 
 _migrated_data = []

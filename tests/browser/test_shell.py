@@ -1,11 +1,18 @@
 from playwright.sync_api import expect
 
 
-def test_officer_signs_in_and_sees_home(sign_in, officer, screenshot):
+def test_officer_signs_in_and_lands_on_the_worklist(sign_in, officer, live_server, screenshot):
     page = sign_in(officer)
+    expect(page).to_have_url(f"{live_server.url}/homehelp/")
     expect(page.locator("h1")).to_contain_text("rahim")
-    expect(page.locator("main")).to_contain_text("PKMD Petaling")
     screenshot("home-en")
+
+
+def test_hq_home_links_programmes_and_reports(sign_in, hq):
+    page = sign_in(hq)
+    expect(page.locator("main")).to_contain_text("HQ")
+    page.get_by_role("link", name="Reports").last.click()
+    expect(page.get_by_role("heading", name="Reports")).to_be_visible()
 
 
 def test_switching_to_bm_changes_text_and_survives_signing_in_again(sign_in, officer, screenshot):
