@@ -125,17 +125,17 @@ class ParticipantAddForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     name = forms.CharField(
-        label=_("name"), required=False, max_length=Person._meta.get_field("name").max_length
+        label=_("Name"), required=False, max_length=Person._meta.get_field("name").max_length
     )
-    date_of_birth = forms.DateField(label=_("date of birth"), required=False, widget=DATE_INPUT)
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DATE_INPUT)
     sex = forms.ChoiceField(
-        label=_("sex"), required=False, choices=[("", "---------"), *Person.Sex.choices]
+        label=_("Sex"), required=False, choices=[("", "---------"), *Person.Sex.choices]
     )
     phone = forms.CharField(
-        label=_("phone"), required=False, max_length=Person._meta.get_field("phone").max_length
+        label=_("Phone"), required=False, max_length=Person._meta.get_field("phone").max_length
     )
     address = forms.CharField(
-        label=_("address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     field_order = ["mykad", "name", "date_of_birth", "sex", "phone", "address"]
