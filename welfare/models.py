@@ -194,6 +194,12 @@ class PersonQuerySet(models.QuerySet):
                 scope |= Q(pk__in=linked)
         return self.filter(scope)
 
+    def recorded_in_scope_of(self, user):
+        """People whose recording office the user may see: the only ones whose
+        contact details and full MyKad the user is shown. Others reached through a
+        shared record show only what confirms identity (name, year of birth)."""
+        return self.filter(office_scope(user, "office"))
+
     def register(self, *, mykad="", office=None, **details):
         """The person with this MyKad if there is one, else a new person: a MyKad
         never gets a second record. Returns (person, created)."""

@@ -47,4 +47,5 @@ def language_switch(request):
 
 def person_detail(request, pk):
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
-    return render(request, "welfare/person_detail.html", {"person": person})
+    details = Person.objects.recorded_in_scope_of(request.user).filter(pk=pk).exists()
+    return render(request, "welfare/person_detail.html", {"person": person, "details": details})
