@@ -1,0 +1,73 @@
+import csv
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from tests.factories import ParticipationFactory, ProjectFactory
+
+
+def test_hq_filters_the_projects_report_and_reads_back_the_downloads(
+    sign_in, hq, office, far_office
+):
+    economic = ProjectFactory(office=office, project_type="economic", start_date=date(2012, 5, 1))
+    ParticipationFactory.create_batch(3, project=economic, joined_on=date(2012, 6, 1))
+    skills = ProjectFactory(
+        office=far_office, project_type="skills_training", start_date=date(2012, 5, 1)
+    )
+    ParticipationFactory.create_batch(2, project=skills, joined_on=date(2012, 6, 1))
+    ProjectFactory(office=far_office, project_type="economic", start_date=date(2013, 1, 1))
+
+    page = sign_in(hq)
+    page.get_by_role("link", name="Reports").first.click()
+    page.get_by_role("link", name="Projects and participants by state").click()
+    page.fill("#id_as_of", "2012-10-31")
+    page.select_option("#id_type", "economic")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("Until 31 October 2012")).to_be_visible()
+    expect(page.locator("tfoot")).to_contain_text("1")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    assert rows[-1] == {
+        "state_code": "TOTAL",
+        "state": "TOTAL",
+        "projects": "1",
+        "participants": "3",
+        "persons": "3",
+    }
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Excel").click()
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    assert list(sheet.iter_rows(values_only=True))[-1] == ("TOTAL", "TOTAL", 1, 3, 3)
+
+
+def test_visitor_sees_public_statistics_and_is_sent_to_sign_in_for_the_rest(page, live_server, db):
+    page.goto(f"{live_server.url}/stats/")
+    expect(page.get_by_role("heading", name="Programme statistics")).to_be_visible()
+    expect(page.locator("table")).to_have_count(2)
+    page.goto(f"{live_server.url}/reports/projects-by-state/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.goto(f"{live_server.url}/projects/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_state_officer_reads_every_office_of_the_state_but_not_another_state(
+    sign_in, state_officer, office, neighbour_office, far_office, live_server
+):
+    own = ProjectFactory(office=office, name="Kelas jahitan Petaling")
+    neighbour = ProjectFactory(office=neighbour_office, name="Kebun komuniti Gombak")
+    far = ProjectFactory(office=far_office, name="Kelas mengaji Kota Bharu")
+    page = sign_in(state_officer)
+    page.goto(f"{live_server.url}/projects/")
+    expect(page.locator("main")).to_contain_text(own.name)
+    expect(page.locator("main")).to_contain_text(neighbour.name)
+    expect(page.locator("main")).not_to_contain_text(far.name)
+    page.get_by_role("link", name=neighbour.name).click()
+    expect(page.get_by_role("link", name="Edit project")).to_have_count(0)
+    page.goto(f"{live_server.url}{far.get_absolute_url()}")
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text(far.name)
