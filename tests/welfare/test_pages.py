@@ -74,3 +74,20 @@ def test_production_start_without_secret_key_fails():
     )
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": "a-long-random-production-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "welfare.example.gov.my",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
