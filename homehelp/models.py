@@ -23,8 +23,10 @@ class AddDays(models.Func):
         super().__init__(day, days)
 
     def as_sql(self, compiler, connection, **extra_context):
-        # PostgreSQL: date + integer is a date.
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ")
+        # PostgreSQL: date + integer is a date (there is no date + bigint).
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)::integer)", arg_joiner=" + ("
+        )
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return super().as_sql(
@@ -446,6 +448,8 @@ class Visit(models.Model):
         indexes = [
             # The worklist's Max(visited_on) per case reads this index only.
             models.Index(fields=["case", "visited_on"], name="homehelp_visit_case_date"),
+            # The visit list, newest first, pages without sorting every visit.
+            models.Index(fields=["-visited_on", "-id"], name="homehelp_visit_newest_first"),
             models.Index(
                 fields=["case"],
                 condition=Q(concern=True, concern_resolved_on__isnull=True),
