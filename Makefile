@@ -39,3 +39,13 @@ lint: $(VENV)/.installed-test
 messages: $(VENV)/.installed
 	DEBUG=true $(BIN)/python manage.py makemessages -l ms --no-obsolete --ignore=.venv
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
+
+# Benchmark at national scale (not part of `make test`): SCALES=S,M by default, SCALES=S,M,L
+# for the largest. Uses databases welfare_bench_<scale>; writes docs/performance.md and .json.
+.PHONY: bench
+SCALES ?= S,M
+bench: $(VENV)/.installed /usr/bin/wrk
+	eval "$$(scripts/postgres.sh)" && $(BIN)/python scripts/bench.py --scales $(SCALES)
+
+/usr/bin/wrk:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk || true

@@ -1,0 +1,463 @@
+"""The benchmark behind `make bench`: for each scale, a database of its own is
+filled once by `generate_data`, then every measured page is requested through
+Django's test client (median of warm runs, with its query count), the reports are
+compared with the same aggregates written by hand in SQL in the same process, and
+the pages are served by gunicorn under load from wrk (or a small Python load
+generator when wrk is missing). Writes docs/performance.md and docs/performance.json.
+
+Usage: scripts/bench.py [--scales S,M,L] [--runs 7] [--load-seconds 20]
+                        [--connections 20] [--reuse]
+DATABASE_URL must reach PostgreSQL as a role that may create databases
+(eval "$(scripts/postgres.sh)"); the benchmark uses welfare_bench_<scale>,
+never the database named in DATABASE_URL."""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+OFFICE = "PKMD-1005"
+BIG_PROJECT = 10_000
+OFFICE_CASES = 1_000
+PASSWORD = "bench-welfare-2026"
+
+
+# --- The orchestrator: databases, data, subprocesses, the report ------------
+
+
+def database_url(base, name):
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def recreate_database(base, name):
+    import psycopg2
+
+    parts = urlsplit(base)
+    connection = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+def database_has_data(url):
+    import psycopg2
+
+    try:
+        connection = psycopg2.connect(url)
+    except psycopg2.OperationalError:
+        return False
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM homehelp_organization WHERE registration_number = 'BENCH-PSK-0001'"
+            )
+            return cursor.fetchone()[0] > 0
+    except psycopg2.Error:
+        return False
+    finally:
+        connection.close()
+
+
+def environment(url):
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key"),
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "SECURE_COOKIES": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "CONN_MAX_AGE": "600",
+    }
+
+
+def manage(env, *args, capture=False):
+    command = [PYTHON, str(ROOT / "manage.py"), *args]
+    if capture:
+        result = subprocess.run(
+            command, env=env, cwd=ROOT, check=True, capture_output=True, text=True
+        )
+        return result.stdout
+    subprocess.run(command, env=env, cwd=ROOT, check=True)
+    return ""
+
+
+def load(scale, base_url, reuse):
+    name = f"welfare_bench_{scale.lower()}"
+    url = database_url(base_url, name)
+    env = environment(url)
+    if reuse and database_has_data(url):
+        print(f"[{scale}] reusing {name}", flush=True)
+        return url, env, None
+    print(f"[{scale}] creating {name}", flush=True)
+    recreate_database(base_url, name)
+    manage(env, "migrate", "--no-input", "-v0")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [PYTHON, str(ROOT / "manage.py"), "generate_data", "--scale", scale]
+        + ["--big-project", str(BIG_PROJECT), "--office-cases", str(OFFICE_CASES)]
+        + ["--office", OFFICE],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    last = ""
+    for line in process.stdout:
+        last = line.strip() or last
+        if "rows/s" in line:
+            print(f"[{scale}] {line.strip()}", flush=True)
+    if process.wait():
+        raise SystemExit(f"generate_data failed for {scale}")
+    match = re.search(r"Generated ([\d,]+) rows in ([\d.]+) s: ([\d,]+) rows/s", last)
+    generation = {
+        "rows": int(match[1].replace(",", "")),
+        "seconds": float(match[2]),
+        "rows_per_second": int(match[3].replace(",", "")),
+        "wall_seconds_with_vacuum": round(time.monotonic() - started, 1),
+    }
+    return url, env, generation
+
+
+def run_scale(scale, options, base_url):
+    url, env, generation = load(scale, base_url, options.reuse)
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run(
+            [PYTHON, __file__, "measure", "--out", out.name, "--runs", str(options.runs)],
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+        measured = json.loads(Path(out.name).read_text())
+    measured["generation"] = generation
+    measured["load"] = serve_and_load(env, measured, options)
+    return measured
+
+
+def serve_and_load(env, measured, options):
+    port = 8765
+    server = subprocess.Popen(
+        [str(Path(PYTHON).parent / "gunicorn"), "welfare.wsgi", "--workers", "2"]
+        + ["--bind", f"127.0.0.1:{port}", "--no-control-socket", "--log-level", "warning"],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/about/", timeout=1)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        targets = [
+            (p["url"], measured["cookies"][p["user"]]) for p in measured["pages"] if p["load"]
+        ]
+        for url, cookie in targets:  # warm both workers
+            for _ in range(2):
+                request(base + url, cookie)
+        export = next(
+            p for p in measured["pages"] if p["name"] == "export participants CSV (10,000 rows)"
+        )
+        streaming = [
+            request(base + export["url"], measured["cookies"][export["user"]]) for _ in range(5)
+        ]
+        result = {
+            "export_first_byte_ms": round(statistics.median(s[1] for s in streaming) * 1000, 1),
+            "export_complete_ms": round(statistics.median(s[2] for s in streaming) * 1000, 1),
+            "export_bytes": streaming[0][3],
+            "pages": len(targets),
+            "seconds": options.load_seconds,
+            "connections": options.connections,
+        }
+        if shutil.which("wrk"):
+            result.update(wrk(base, targets, options))
+        else:
+            result.update(python_load(base, targets, options))
+        return result
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def request(url, cookie):
+    """(status, seconds to first byte, seconds to the end, bytes)."""
+    started = time.perf_counter()
+    req = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as response:
+            first = response.read(1)
+            first_byte = time.perf_counter() - started
+            size = len(first) + len(response.read())
+            status = response.status
+    except urllib.error.HTTPError as error:
+        return error.code, 0, time.perf_counter() - started, 0
+    return status, first_byte, time.perf_counter() - started, size
+
+
+WRK_SCRIPT = """
+local targets = {%s}
+local counter = 0
+local errors = 0
+request = function()
+  counter = counter + 1
+  local target = targets[(counter %% #targets) + 1]
+  return wrk.format("GET", target[1], {["Cookie"] = "sessionid=" .. target[2]})
+end
+response = function(status, headers, body)
+  if status ~= 200 then errors = errors + 1 end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("JSON {\\"requests\\": %%d, \\"seconds\\": %%f, \\"p50\\": %%f, \\"p95\\": %%f, \\"p99\\": %%f, \\"max\\": %%f, \\"socket_errors\\": %%d, \\"non_2xx\\": %%d}\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
+"""
+
+
+def wrk(base, targets, options):
+    entries = ", ".join(f'{{"{url}", "{cookie}"}}' for url, cookie in targets)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % entries)
+    try:
+        output = subprocess.run(
+            ["wrk", "-t2", f"-c{options.connections}", f"-d{options.load_seconds}s"]
+            + ["--timeout", "10s", "-s", script.name, base + "/"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    figures = json.loads(output.split("JSON ", 1)[1])
+    return {
+        "tool": "wrk 4 (2 threads)",
+        "requests": figures["requests"],
+        "throughput_rps": round(figures["requests"] / figures["seconds"], 1),
+        "p50_ms": round(figures["p50"], 1),
+        "p95_ms": round(figures["p95"], 1),
+        "p99_ms": round(figures["p99"], 1),
+        "max_ms": round(figures["max"], 1),
+        "errors": figures["socket_errors"] + figures["non_2xx"],
+    }
+
+
+def python_load(base, targets, options):
+    """Threads and urllib, bounded by time: a fallback for machines without wrk."""
+    latencies, errors = [], [0]
+    stop = time.monotonic() + options.load_seconds
+    lock = threading.Lock()
+
+    def user(offset):
+        index = offset
+        while time.monotonic() < stop:
+            url, cookie = targets[index % len(targets)]
+            index += 1
+            status, _, seconds, _ = request(base + url, cookie)
+            with lock:
+                latencies.append(seconds * 1000)
+                errors[0] += status != 200
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(options.connections)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "tool": "Python threads + urllib",
+        "requests": len(latencies),
+        "throughput_rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(cuts[49], 1),
+        "p95_ms": round(cuts[94], 1),
+        "p99_ms": round(cuts[98], 1),
+        "max_ms": round(max(latencies), 1),
+        "errors": errors[0],
+    }
+
+
+def machine():
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) // 1024 // 1024} GB RAM"
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    server = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory": memory,
+        "python": platform.python_version(),
+        "postgresql": server,
+        "system": platform.platform(),
+    }
+
+
+def write_docs(results):
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    (docs / "performance.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    scales = results["scales"]
+    lines = [
+        "# Performance at national scale",
+        "",
+        f"Measured by `make bench` (scripts/bench.py) on {results['date']}. Machine: "
+        f"{results['machine']['cpus']} CPUs ({results['machine']['cpu']}), "
+        f"{results['machine']['memory']}, {results['machine']['postgresql']}, "
+        f"Python {results['machine']['python']}. Raw figures: `docs/performance.json`.",
+        "",
+        "Each scale has a database of its own, generated once by `manage.py generate_data` "
+        f"(plus one project of {BIG_PROJECT:,} participants and {OFFICE_CASES:,} more cases at "
+        f"{OFFICE}, the district officer's office). Times are the median of "
+        f"{results['runs']} warm runs through Django's test client in one process (server time: "
+        "middleware, views, queries, templates; no network). *SQL* is the same aggregate "
+        "written by hand and run through the same connection; *ratio* = page ÷ SQL. "
+        "*ORM* is the report's query function alone.",
+        "",
+        "## Data",
+        "",
+        "| scale | projects | participations | people | cases | visits | rows generated | seconds | rows/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scale, data in scales.items():
+        counts, generation = data["counts"], data["generation"] or {}
+        lines.append(
+            f"| {scale} | {counts['projects']:,} | {counts['participations']:,} | "
+            f"{counts['people']:,} | {counts['cases']:,} | {counts['visits']:,} | "
+            f"{generation.get('rows', 0):,} | {generation.get('seconds', '–')} | "
+            f"{generation.get('rows_per_second', 0):,} |"
+        )
+    lines += [
+        "",
+        "## Pages",
+        "",
+        "| scale | page | user | median ms | SQL ms | ORM ms | ratio | queries |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for scale, data in scales.items():
+        for page in data["pages"]:
+            sql = page.get("sql_ms")
+            lines.append(
+                f"| {scale} | {page['name']} | {page['user']} | {page['median_ms']} | "
+                f"{sql if sql is not None else ''} | {page.get('orm_ms', '')} | "
+                f"{page.get('ratio', '')} | {page['queries']} |"
+            )
+    lines += ["", "## Query counts across scales", ""]
+    names = [p["name"] for p in next(iter(scales.values()))["pages"]]
+    differing = []
+    for name in names:
+        counts = {
+            s: next(p["queries"] for p in d["pages"] if p["name"] == name)
+            for s, d in scales.items()
+        }
+        if len(set(counts.values())) > 1:
+            differing.append(f"- {name}: " + ", ".join(f"{s} {n}" for s, n in counts.items()))
+    lines += differing or ["The same at every scale measured, for every page."]
+    lines += [
+        "",
+        "## Under load: gunicorn, 2 workers, on 127.0.0.1",
+        "",
+        "Every page above except the export, in turn, from a second process.",
+        "",
+        "| scale | tool | seconds | connections | requests | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors | export first byte ms | export complete ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scale, data in scales.items():
+        load = data["load"]
+        lines.append(
+            f"| {scale} | {load['tool']} | {load['seconds']} | {load['connections']} | "
+            f"{load['requests']:,} | {load['throughput_rps']} | {load['p50_ms']} | "
+            f"{load['p95_ms']} | {load['p99_ms']} | {load['max_ms']} | {load['errors']} | "
+            f"{load['export_first_byte_ms']} | {load['export_complete_ms']} |"
+        )
+    notes = results.get("notes")
+    if notes:
+        lines += ["", "## Notes", "", notes.strip()]
+    (docs / "performance.md").write_text("\n".join(lines) + "\n")
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default=os.environ.get("SCALES", "S,M"))
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--load-seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true", help="Keep a scale's database if filled.")
+    options = parser.parse_args(argv)
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith("postgres"):
+        raise SystemExit('DATABASE_URL must point at PostgreSQL: eval "$(scripts/postgres.sh)"')
+    manage(environment(base_url), "collectstatic", "--no-input", "-v0")
+    results = {
+        "date": date.today().isoformat(),
+        "runs": options.runs,
+        "machine": machine(),
+        "scales": {},
+    }
+    notes_file = ROOT / "docs" / "performance-notes.md"
+    if notes_file.exists():
+        results["notes"] = notes_file.read_text()
+    for scale in [s.strip().upper() for s in options.scales.split(",") if s.strip()]:
+        results["scales"][scale] = run_scale(scale, options, base_url)
+        write_docs(results)
+    print(f"Wrote {ROOT / 'docs' / 'performance.md'}")
+
+
+# --- The measurement, in a process configured for one scale's database -------
+
+
+def measure(argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--runs", type=int, default=7)
+    options = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "welfare.settings")
+    import django
+
+    django.setup()
+    from scripts.bench_pages import measure_pages
+
+    Path(options.out).write_text(json.dumps(measure_pages(options.runs, PASSWORD, OFFICE)))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["measure"]:
+        measure(sys.argv[2:])
+    else:
+        main(sys.argv[1:])
