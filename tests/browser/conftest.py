@@ -64,10 +64,19 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture(autouse=True)
-def _plain_http_cookies(settings):
-    # The live server speaks plain HTTP.
+@pytest.fixture(scope="session")
+def _plain_http():
+    """The live server speaks plain HTTP. Set before the server starts, because
+    SecurityMiddleware reads SECURE_SSL_REDIRECT once, when it is built."""
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture(scope="session")
+def live_server(_plain_http, live_server):
+    return live_server
 
 
 @pytest.fixture
