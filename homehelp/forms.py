@@ -32,21 +32,21 @@ class PersonByMyKadForm(forms.ModelForm):
         help_text=_("12 digits. Leave empty if the person has none."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    name = forms.CharField(label=_("name"), max_length=150, required=False)
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
     date_of_birth = forms.DateField(
-        label=_("date of birth"),
+        label=_("Date of birth"),
         required=False,
         widget=DATE,
         help_text=_("Only without a MyKad number; the MyKad gives it otherwise."),
     )
     sex = forms.ChoiceField(
-        label=_("sex"), choices=[("", "—"), *Person.Sex.choices], required=False
+        label=_("Sex"), choices=[("", "—"), *Person.Sex.choices], required=False
     )
-    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     address = forms.CharField(
-        label=_("address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    postcode = forms.CharField(label=_("postcode"), max_length=5, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=5, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -110,7 +110,7 @@ def office_choice(form, user, instance_office):
     if user.office_id:
         return user.office
     form.fields["office"] = forms.ModelChoiceField(
-        Office.objects.select_related("state"), label=_("office")
+        Office.objects.select_related("state"), label=_("Office")
     )
     return None
 
@@ -243,7 +243,7 @@ class CaseCloseForm(forms.ModelForm):
 
 
 class VisitForm(forms.ModelForm):
-    minutes = forms.IntegerField(label=_("minutes spent"), min_value=1, max_value=720)
+    minutes = forms.IntegerField(label=_("Minutes spent"), min_value=1, max_value=720)
 
     class Meta:
         model = Visit
