@@ -3,6 +3,7 @@
 from datetime import date
 
 import django_filters
+from django import forms
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -110,9 +111,17 @@ class VisitFilter(django_filters.FilterSet):
         label=_("Concern"), choices=CONCERNS, method="filter_concern"
     )
     volunteer = django_filters.ModelChoiceFilter(label=_("Volunteer"), queryset=visible_volunteers)
-    visited_on = django_filters.DateFromToRangeFilter(
-        label=_("Date of visit"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    visited_from = django_filters.DateFilter(
+        label=_("Visited from"),
+        field_name="visited_on",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    visited_until = django_filters.DateFilter(
+        label=_("Visited until"),
+        field_name="visited_on",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:

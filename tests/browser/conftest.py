@@ -12,6 +12,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+FAILURES = Path(__file__).resolve().parents[2] / "test-results" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -24,6 +25,23 @@ def pytest_collection_modifyitems(items):
     for item in browser:
         item.add_marker(pytest.mark.browser)
     items[:] = [item for item in items if item not in browser] + browser
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test leaves a screenshot and the page's HTML behind."""
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.failed and report.when == "call" and page is not None:
+        FAILURES.mkdir(parents=True, exist_ok=True)
+        name = item.name.replace("/", "-").replace("[", "-").replace("]", "")
+        try:
+            page.screenshot(path=FAILURES / f"{name}.png", full_page=True)
+            (FAILURES / f"{name}.html").write_text(page.content(), encoding="utf-8")
+        except Exception as error:  # the page may be gone; the failure itself matters more
+            (FAILURES / f"{name}.txt").write_text(repr(error), encoding="utf-8")
+        report.sections.append(("browser", f"screenshot and HTML saved in {FAILURES}"))
 
 
 _migrated_data = []

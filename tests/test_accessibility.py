@@ -1,0 +1,76 @@
+"""Accessibility basics on every main page: one h1, a lang attribute, a label for
+every form field, alt text on images, and charts that carry their numbers as text."""
+
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.factories import ParticipationFactory, ProjectFactory, VisitFactory
+
+PAGES = [
+    "/", "/about/", "/stats/", "/accounts/login/", "/accounts/password_change/",
+    "/projects/", "/projects/new/", "/projects/{project}/", "/projects/{project}/edit/",
+    "/projects/{project}/participants/add/", "/projects/{project}/activities/add/",
+    "/homehelp/", "/homehelp/cases/", "/homehelp/cases/new/", "/homehelp/cases/{case}/",
+    "/homehelp/cases/{case}/close/", "/homehelp/volunteers/", "/homehelp/volunteers/new/",
+    "/homehelp/visits/", "/homehelp/organisations/", "/homehelp/organisations/new/",
+    "/reports/", "/reports/projects-by-state/", "/reports/home-help/",
+]  # fmt: skip
+
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.h1 = 0
+        self.lang = None
+        self.fields = []  # (id, has aria-label)
+        self.labels = set()
+        self.images_without_alt = 0
+        self.svgs = self.svg_titles = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        elif tag == "h1":
+            self.h1 += 1
+        elif tag == "label" and attrs.get("for"):
+            self.labels.add(attrs["for"])
+        elif tag in ("input", "select", "textarea"):
+            if attrs.get("type") not in ("hidden", "submit", "button"):
+                self.fields.append((attrs.get("id"), "aria-label" in attrs, attrs.get("name")))
+        elif tag == "img" and not attrs.get("alt"):
+            self.images_without_alt += 1
+        elif tag == "svg":
+            self.svgs += 1
+        elif tag == "title" and self.svgs:
+            self.svg_titles += 1
+
+
+@pytest.mark.parametrize("cast", ["officer", "hq"])
+def test_main_pages_meet_the_basics(client, db, request, cast):
+    user = request.getfixturevalue(cast)
+    office = request.getfixturevalue("office")
+    project = ProjectFactory(office=office, start_date=date(2012, 1, 1))
+    ParticipationFactory(project=project, joined_on=date(2012, 2, 1))
+    case = VisitFactory(case__office=office, visited_on=date.today()).case
+    client.force_login(user)
+    checked = 0
+    for path in PAGES:
+        response = client.get(path.format(project=project.pk, case=case.pk), follow=True)
+        if response.status_code == 403:  # read-only roles have no forms
+            continue
+        assert response.status_code == 200, path
+        page = Page()
+        page.feed(response.content.decode())
+        assert page.lang in ("en", "ms"), path
+        assert page.h1 == 1, f"{path} has {page.h1} h1"
+        unlabelled = [
+            name for id_, aria, name in page.fields if not aria and id_ not in page.labels
+        ]
+        assert unlabelled == [], f"{path}: fields without a label: {unlabelled}"
+        assert page.images_without_alt == 0, path
+        assert page.svg_titles >= page.svgs, f"{path}: a chart without a title"
+        checked += 1
+    assert checked >= 15
