@@ -378,14 +378,12 @@ def write_docs(results):
                 f"{page.get('ratio', '')} | {page['queries']} |"
             )
     lines += ["", "## Query counts across scales", ""]
-    names = [p["name"] for p in next(iter(scales.values()))["pages"]]
     differing = []
-    for name in names:
-        counts = {
-            s: next(p["queries"] for p in d["pages"] if p["name"] == name)
-            for s, d in scales.items()
-        }
+    # The same pages in the same order at every scale; names carry row counts.
+    for index, page in enumerate(next(iter(scales.values()))["pages"]):
+        counts = {s: d["pages"][index]["queries"] for s, d in scales.items()}
         if len(set(counts.values())) > 1:
+            name = page["name"]
             differing.append(f"- {name}: " + ", ".join(f"{s} {n}" for s, n in counts.items()))
     lines += differing or ["The same at every scale measured, for every page."]
     lines += [
@@ -418,7 +416,16 @@ def main(argv):
     parser.add_argument("--load-seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="Keep a scale's database if filled.")
+    parser.add_argument(
+        "--docs-only", action="store_true", help="Rewrite docs/performance.md from the JSON."
+    )
     options = parser.parse_args(argv)
+    notes_file = ROOT / "docs" / "performance-notes.md"
+    if options.docs_only:
+        results = json.loads((ROOT / "docs" / "performance.json").read_text())
+        results["notes"] = notes_file.read_text() if notes_file.exists() else ""
+        write_docs(results)
+        return
     base_url = os.environ.get("DATABASE_URL", "")
     if not base_url.startswith("postgres"):
         raise SystemExit('DATABASE_URL must point at PostgreSQL: eval "$(scripts/postgres.sh)"')

@@ -79,3 +79,15 @@ def test_big_project_for_the_export_benchmark():
 def test_asks_for_a_scale_or_counts():
     with pytest.raises(CommandError, match="scale"):
         generate()
+
+
+def test_resolved_concerns_name_an_officer_of_the_case_office():
+    generate(cases=20, visits=2000)
+
+    resolved = Visit.objects.filter(concern_resolved_on__isnull=False).select_related(
+        "case", "concern_resolved_by"
+    )
+    assert resolved.exists()
+    for visit in resolved:
+        assert visit.concern_resolved_by.office_id == visit.case.office_id
+        assert visit.concern_resolved_by.is_district_officer

@@ -18,6 +18,7 @@ import time
 from bisect import bisect_right
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -26,7 +27,7 @@ from django.db.models import Max
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
 from programs.models import Objective, Participation, Project
 from reports.management.commands.load_demo import FAMILY, GIVEN, PROJECT_WORDS
-from welfare.models import Constituency, Office, Person
+from welfare.models import Constituency, Office, Person, Role, User
 
 SCALES = {
     # projects, participations, cases, visits
@@ -141,6 +142,7 @@ class Generator:
             Person.objects.exclude(mykad="").values_list("mykad", flat=True).iterator()
         )
         self.days = (today - FIRST_DAY).days
+        self.officers = {}
         self.person = Table(
             Person,
             ["name", "mykad", "date_of_birth", "sex", "phone", "address", "postcode", "office"]
@@ -275,6 +277,21 @@ class Generator:
 
     # --- Home Help Services ---------------------------------------------------
 
+    def office_officer(self, office_id):
+        """The district officer who resolves the concerns of an office's visits."""
+        if office_id not in self.officers:
+            office = next(o for o in self.offices if o.pk == office_id)
+            user, created = User.objects.get_or_create(
+                username=f"generated.{office.code.lower()}",
+                defaults={"office": office, "first_name": "Pegawai"},
+            )
+            if created:
+                user.set_unusable_password()
+                user.save()
+                user.groups.add(Group.objects.get(name=Role.DISTRICT_OFFICER))
+            self.officers[office_id] = user.pk
+        return self.officers[office_id]
+
     def home_help(self, cases, visits, *, offices=None):
         """`cases` over `offices` (default: every office) and `visits` over
         those cases in proportion to how long each was open."""
@@ -319,7 +336,7 @@ class Generator:
                 trained.setdefault(office_id, []).append((day, volunteer_id))
         self.flush(self.person, volunteer)
 
-        plans = []  # (case id, volunteer id, first day, last day)
+        plans = []  # (case id, volunteer id, office id, first day, last day)
         for office in case_offices:
             opened = self.any_day()
             oku = r.random() < 0.15
@@ -364,23 +381,24 @@ class Generator:
             for service in r.sample(self.services, r.randint(1, 3)):
                 needs.add(case_id, service)
             if volunteer_id:
-                plans.append((case_id, volunteer_id, opened, closed_on or self.today))
+                plans.append((case_id, volunteer_id, office.pk, opened, closed_on or self.today))
             self.flush_if_full(self.person, case, needs)
         self.flush(self.person, case, needs)
 
         # Visits in proportion to each case's open days.
-        total_days = sum((last - first).days + 1 for _, _, first, last in plans) or 1
+        total_days = sum((last - first).days + 1 for *_, first, last in plans) or 1
         per_day = visits / total_days
         carry = 0.0
-        for case_id, volunteer_id, first, last in plans:
+        for case_id, volunteer_id, office_id, first, last in plans:
             carry += ((last - first).days + 1) * per_day
             count, carry = int(carry), carry - int(carry)
             for _ in range(count):
                 concern = r.random() < 0.02
                 day = self.day_between(first, last)
-                resolved = None
+                resolved = resolved_by = None
                 if concern and r.random() < 0.8:
                     resolved = min(day + timedelta(days=r.randint(1, 14)), self.today)
+                    resolved_by = self.office_officer(office_id)
                 visit_id = visit.add(
                     case_id,
                     volunteer_id,
@@ -389,7 +407,7 @@ class Generator:
                     "",
                     concern,
                     resolved,
-                    None,
+                    resolved_by,
                 )
                 for service in r.sample(self.services, r.randint(1, 3)):
                     services.add(visit_id, service)
