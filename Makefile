@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint messages
+.PHONY: run test lint messages backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,10 @@ bench: $(VENV)/.installed /usr/bin/wrk
 
 /usr/bin/wrk:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk || true
+
+# PostgreSQL only: `make backup`, then `make restore FILE=backups/welfare-....dump`.
+backup:
+	scripts/backup.sh
+
+restore:
+	scripts/restore.sh $(FILE)

@@ -7,6 +7,7 @@ from welfare import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
+    path("health/", views.health, name="health"),
     path("stats/", stats, name="stats"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
     path("projects/", include("programs.urls")),
@@ -17,3 +18,5 @@ urlpatterns = [
     path("language/", views.language_switch, name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "welfare.views.server_error"

@@ -1,7 +1,13 @@
+import sys
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
+from django.views import defaults
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -49,3 +55,24 @@ def person_detail(request, pk):
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
     details = Person.objects.recorded_in_scope_of(request.user).filter(pk=pk).exists()
     return render(request, "welfare/person_detail.html", {"person": person, "details": details})
+
+
+@login_not_required
+@transaction.non_atomic_requests
+def health(request):
+    """For the load balancer: 200 while the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"database": "unavailable"}, status=503)
+    return JsonResponse({"database": "ok"})
+
+
+def server_error(request):
+    """A database that cannot be reached is a temporary outage (503), not a bug;
+    the page is drawn without touching the database."""
+    if isinstance(sys.exc_info()[1], DatabaseError):
+        page = loader.get_template("503.html").render()
+        return HttpResponse(page, status=503, headers={"Retry-After": "30"})
+    return defaults.server_error(request)
