@@ -17,6 +17,42 @@ def _test_settings(settings):
     }
 
 
+_migrated_data = []
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A copy of what the migrations loaded (states, offices, roles, services...),
+    taken before any test can change it."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        _migrated_data.append(connection.creation.serialize_db_to_string())
+
+
+@pytest.fixture(autouse=True)
+def _migrated_data_restored(request):
+    """Transactional tests (live server, threads) end with a flush that erases the
+    data the migrations loaded; it is put back before each of them. Django's
+    serialized_rollback would do this, but loses its copy when Playwright's event
+    loop changes the context of the database connection."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker and marker.kwargs.get("transaction")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    if not State.objects.exists():
+        # The flush's post_migrate signal made new content types and permissions.
+        ContentType.objects.all().delete()
+        ContentType.objects.clear_cache()
+        connection.creation.deserialize_db_from_string(_migrated_data[0])
+
+
 @pytest.fixture
 def office(db):
     return Office.objects.get(code="PKMD-1005")  # Petaling, Selangor

@@ -44,26 +44,9 @@ def pytest_runtest_makereport(item, call):
         report.sections.append(("browser", f"screenshot and HTML saved in {FAILURES}"))
 
 
-_migrated_data = []
-
-
 @pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
-    """Reference data comes from migrations, and live_server's flush after each test
-    erases it. Django's serialized_rollback would restore it, but loses its copy
-    when Playwright's event loop changes the context of the database connection."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db import connection
-
-    from welfare.models import State
-
-    if not _migrated_data:
-        _migrated_data.append(connection.creation.serialize_db_to_string())
-    elif not State.objects.exists():
-        # The flush's post_migrate signal made new content types and permissions.
-        ContentType.objects.all().delete()
-        ContentType.objects.clear_cache()
-        connection.creation.deserialize_db_from_string(_migrated_data[0])
+def _browser_database(transactional_db):
+    """Every browser test runs against committed data (see tests/conftest.py)."""
 
 
 @pytest.fixture(scope="session")
