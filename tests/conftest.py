@@ -7,6 +7,27 @@ from tests.factories import UserFactory
 from welfare.models import Office, Role, State
 
 
+def _transactional(item):
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool({"transactional_db", "live_server"} & fixtures) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests that commit (live server, threads) run after the others, and browser
+    tests last: each ends by emptying the database. pytest-django orders them so,
+    but pytest's grouping by Playwright's session-wide browser parameter can undo it."""
+    browser = [item for item in items if "tests/browser/" in str(item.path)]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    committing = [item for item in items if _transactional(item) and item not in browser]
+    first = [item for item in items if item not in browser and item not in committing]
+    items[:] = first + committing + browser
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -15,6 +36,11 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Sign-in hardening is tested in tests/security, which turns these back on:
+    # lockouts would stop tests that sign in many times, and a second factor the
+    # tests that sign in as HQ or an administrator.
+    settings.AXES_ENABLED = False
+    settings.OTP_REQUIRED_ROLES = []
 
 
 _migrated_data = []
@@ -36,11 +62,7 @@ def _migrated_data_restored(request):
     data the migrations loaded; it is put back before each of them. Django's
     serialized_rollback would do this, but loses its copy when Playwright's event
     loop changes the context of the database connection."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
-        marker and marker.kwargs.get("transaction")
-    )
-    if not transactional:
+    if not _transactional(request.node):
         return
     request.getfixturevalue("transactional_db")
     from django.contrib.contenttypes.models import ContentType

@@ -16,17 +16,6 @@ FAILURES = Path(__file__).resolve().parents[2] / "test-results" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    """Browser tests run last: live_server empties the database after each one.
-    (pytest-django orders them so, but pytest's grouping of tests by Playwright's
-    session-wide browser parameter can undo that.)"""
-    browser = [item for item in items if "tests/browser/" in str(item.path)]
-    for item in browser:
-        item.add_marker(pytest.mark.browser)
-    items[:] = [item for item in items if item not in browser] + browser
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failed browser test leaves a screenshot and the page's HTML behind."""

@@ -31,20 +31,20 @@ PAGES = {
 }
 
 
-def url_for(records, office, page):
-    kind, pattern = PAGES[page]
+def url_for(records, office, page_name):
+    kind, pattern = PAGES[page_name]
     return pattern.format(records[office][kind].pk)
 
 
 @pytest.mark.parametrize("role", READERS)
-@pytest.mark.parametrize("page", PAGES)
-def test_each_role_against_each_office(client, request, records, role, page):
+@pytest.mark.parametrize("page_name", PAGES)
+def test_each_role_against_each_office(client, request, records, role, page_name):
     client.force_login(request.getfixturevalue(role))
     for office in OFFICES:
-        response = client.get(url_for(records, office, page))
+        response = client.get(url_for(records, office, page_name))
         if office not in READERS[role]:
             expected = 404
-        elif page.endswith("detail") or office in KEEPERS.get(role, set()):
+        elif page_name.endswith("detail") or office in KEEPERS.get(role, set()):
             expected = 200
         else:
             expected = 403
@@ -53,9 +53,9 @@ def test_each_role_against_each_office(client, request, records, role, page):
             assert f"Client {office}" not in response.text
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_anonymous_visitor_is_sent_to_sign_in(client, records, page):
-    response = client.get(url_for(records, "own", page))
+@pytest.mark.parametrize("page_name", PAGES)
+def test_anonymous_visitor_is_sent_to_sign_in(client, records, page_name):
+    response = client.get(url_for(records, "own", page_name))
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
 

@@ -54,15 +54,16 @@ PAGES = {
 }
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page_name", PAGES)
 @pytest.mark.parametrize("rows", [1, 50])
 def test_lists_and_worklist_run_a_fixed_number_of_queries(
-    client, officer, office, django_assert_max_num_queries, page, rows
+    client, officer, office, django_assert_max_num_queries, page_name, rows
 ):
     add_rows(office, rows)
     client.force_login(officer)
-    url, most = PAGES[page]
-    with django_assert_max_num_queries(most):
+    url, most = PAGES[page_name]
+    # + the savepoint each request runs in (ATOMIC_REQUESTS) and its release
+    with django_assert_max_num_queries(most + 2):
         response = client.get(url)
     assert response.status_code == 200
 
@@ -79,15 +80,16 @@ def detail_urls(records):
     }
 
 
-@pytest.mark.parametrize("page", ["case", "volunteer", "organization"])
+@pytest.mark.parametrize("page_name", ["case", "volunteer", "organization"])
 @pytest.mark.parametrize("rows", [1, 50])
 def test_detail_pages_run_a_fixed_number_of_queries(
-    client, officer, office, django_assert_max_num_queries, page, rows
+    client, officer, office, django_assert_max_num_queries, page_name, rows
 ):
     records = add_rows(office, rows)
     client.force_login(officer)
-    url, most = detail_urls(records)[page]
-    with django_assert_max_num_queries(most):
+    url, most = detail_urls(records)[page_name]
+    # + the savepoint each request runs in (ATOMIC_REQUESTS) and its release
+    with django_assert_max_num_queries(most + 2):
         response = client.get(url)
     assert response.status_code == 200
 
