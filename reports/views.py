@@ -3,6 +3,7 @@ from datetime import date
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from reports import queries
@@ -12,6 +13,21 @@ from welfare.exports import table_response
 
 PROJECT_COLUMNS = ["state_code", "state", "projects", "participants", "persons"]
 HOME_HELP_COLUMNS = ["state_code", "state", "clients_served", "volunteers", "visits"]
+# What a person reads instead of the column names when they asked for another language.
+PROJECT_HEADINGS = [
+    gettext_lazy("State code"),
+    gettext_lazy("State"),
+    gettext_lazy("Number of projects"),
+    gettext_lazy("Number of participants"),
+    gettext_lazy("Distinct persons"),
+]
+HOME_HELP_HEADINGS = [
+    gettext_lazy("State code"),
+    gettext_lazy("State"),
+    gettext_lazy("Clients served"),
+    gettext_lazy("Volunteers"),
+    gettext_lazy("Visits"),
+]
 PAGE, FILES = ("", "html"), ("csv", "xlsx")
 
 
@@ -56,6 +72,14 @@ def _report(request, form, template):
     return None
 
 
+def _header(columns, headings):
+    """The English column names are a contract for programs reading the files; a user who
+    chose another language gets the headings of the page in that language instead."""
+    if get_language() == "en":
+        return columns
+    return [str(heading) for heading in headings]
+
+
 def _layout(request):
     return "print.html" if request.GET.get("print") else "base.html"
 
@@ -75,9 +99,12 @@ def projects_by_state(request):
         rows = [
             [s.code, s.name, s.projects, s.participants, s.persons] for s in report["all_states"]
         ]
-        rows.append(["TOTAL", "TOTAL", total["projects"], total["participants"], total["persons"]])
+        rows.append(
+            ["TOTAL", _("TOTAL"), total["projects"], total["participants"], total["persons"]]
+        )
         filename = f"projects-by-state-{form.cleaned_data['as_of']}"
-        return table_response(file_format, filename, PROJECT_COLUMNS, rows)
+        header = _header(PROJECT_COLUMNS, PROJECT_HEADINGS)
+        return table_response(file_format, filename, header, rows)
     context = {"report": report, "form": form, "layout": _layout(request)}
     return render(request, "reports/projects_by_state.html", context)
 
@@ -95,9 +122,10 @@ def home_help(request):
             [s.code, s.name, s.clients_served, s.volunteers, s.visits] for s in report["all_states"]
         ]
         rows.append(
-            ["TOTAL", "TOTAL", total["clients_served"], total["volunteers"], total["visits"]]
+            ["TOTAL", _("TOTAL"), total["clients_served"], total["volunteers"], total["visits"]]
         )
-        return table_response(file_format, f"home-help-{filters['year']}", HOME_HELP_COLUMNS, rows)
+        header = _header(HOME_HELP_COLUMNS, HOME_HELP_HEADINGS)
+        return table_response(file_format, f"home-help-{filters['year']}", header, rows)
     context = {
         "report": report,
         "form": form,

@@ -103,6 +103,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ms", _("Bahasa Melayu"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates day first and RM 1,234.50 in both languages (welfare/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["welfare.formats"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Asia/Kuala_Lumpur"
 USE_I18N = True
