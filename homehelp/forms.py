@@ -140,9 +140,12 @@ class VolunteerCreateForm(PersonByMyKadForm, VolunteerForm):
     def clean(self):
         cleaned = super().clean()
         person = self.existing_person
-        if person and self.office and person.volunteer_roles.filter(office=self.office).exists():
+        if person and self.office and self.volunteers_here(person):
             self.add_error("mykad", _("This person is already a volunteer of this office."))
         return cleaned
+
+    def volunteers_here(self, person):
+        return person.volunteer_roles.filter(office=self.office).exists()
 
 
 class CaseForm(forms.ModelForm):
@@ -205,11 +208,14 @@ class CaseForm(forms.ModelForm):
             self.instance.office = self.office
         client = getattr(self.instance, "client", None)
         if client and client.pk and cleaned.get("status") != Case.Status.CLOSED:
-            others = client.homehelp_cases.exclude(pk=self.instance.pk)
-            if others.exclude(status=Case.Status.CLOSED).exists():
+            if self.has_other_open_case(client):
                 field = "mykad" if "mykad" in self.fields else "status"
                 self.add_error(field, _("This client already has an open case."))
         return cleaned
+
+    def has_other_open_case(self, client):
+        others = client.homehelp_cases.exclude(pk=self.instance.pk)
+        return others.exclude(status=Case.Status.CLOSED).exists()
 
 
 class CaseCreateForm(PersonByMyKadForm, CaseForm):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from homehelp import views
 
@@ -22,4 +22,28 @@ urlpatterns = [
     path("visits/", views.visit_list, name="visit-list"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
     path("visits/<int:pk>/resolve/", views.visit_resolve_concern, name="visit-resolve"),
+    path(
+        "organisations/<int:pk>/volunteers/import/",
+        views.volunteer_import,
+        name="volunteer-import",
+    ),
+    path("cases/import/", views.case_import, name="case-import"),
+]
+
+FORMAT = r"\.(?P<file_format>csv|xlsx)$"
+urlpatterns += [
+    re_path(
+        rf"^organisations/export{FORMAT}", views.organization_export, name="organization-export"
+    ),
+    re_path(rf"^volunteers/export{FORMAT}", views.volunteer_export, name="volunteer-export"),
+    re_path(rf"^cases/export{FORMAT}", views.case_export, name="case-export"),
+    re_path(rf"^visits/export{FORMAT}", views.visit_export, name="visit-export"),
+    re_path(
+        rf"^volunteers/import-template{FORMAT}",
+        views.volunteer_import_template,
+        name="volunteer-import-template",
+    ),
+    re_path(
+        rf"^cases/import-template{FORMAT}", views.case_import_template, name="case-import-template"
+    ),
 ]

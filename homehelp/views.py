@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +19,10 @@ from homehelp.forms import (
     VolunteerCreateForm,
     VolunteerForm,
 )
+from homehelp.imports import CaseImport, VolunteerImport
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
+from welfare.exports import mykad_for, table_response
+from welfare.imports import import_page
 
 PAGE_SIZE = 25
 WORKLIST_ROWS = 10
@@ -59,8 +63,12 @@ def worklist(request):
 # --- Organisations ----------------------------------------------------------
 
 
+def filtered_organizations(request):
+    return OrganizationFilter(request.GET, queryset=Organization.objects.all())
+
+
 def organization_list(request):
-    organization_filter = OrganizationFilter(request.GET, queryset=Organization.objects.all())
+    organization_filter = filtered_organizations(request)
     page = paginate(request, organization_filter.qs)
     return render(
         request,
@@ -109,7 +117,7 @@ def organization_edit(request, pk):
 # --- Volunteers -------------------------------------------------------------
 
 
-def volunteer_list(request):
+def filtered_volunteers(request):
     volunteers = (
         Volunteer.objects.visible_to(request.user)
         .select_related("person", "organization", "office")
@@ -117,7 +125,11 @@ def volunteer_list(request):
         .with_last_activity()
         .order_by("person__name", "pk")
     )
-    volunteer_filter = VolunteerFilter(request.GET, queryset=volunteers, request=request)
+    return VolunteerFilter(request.GET, queryset=volunteers, request=request)
+
+
+def volunteer_list(request):
+    volunteer_filter = filtered_volunteers(request)
     page = paginate(request, volunteer_filter.qs)
     return render(
         request, "homehelp/volunteer_list.html", {"filter": volunteer_filter, "page_obj": page}
@@ -168,14 +180,18 @@ def volunteer_edit(request, pk):
 # --- Cases ------------------------------------------------------------------
 
 
-def case_list(request):
+def filtered_cases(request):
     cases = (
         Case.objects.visible_to(request.user)
         .select_related("client", "office", "constituency", "volunteer__person")
         .with_last_visit()
         .order_by("-opened_on", "-pk")
     )
-    case_filter = CaseFilter(request.GET, queryset=cases, request=request)
+    return CaseFilter(request.GET, queryset=cases, request=request)
+
+
+def case_list(request):
+    case_filter = filtered_cases(request)
     page = paginate(request, case_filter.qs)
     return render(
         request,
@@ -256,13 +272,17 @@ def case_close(request, pk):
 # --- Visits -----------------------------------------------------------------
 
 
-def visit_list(request):
+def filtered_visits(request):
     visits = (
         Visit.objects.visible_to(request.user)
         .select_related("case__client", "case__office", "volunteer__person")
         .prefetch_related(Prefetch("services", queryset=Service.objects.all()))
     )
-    visit_filter = VisitFilter(request.GET, queryset=visits, request=request)
+    return VisitFilter(request.GET, queryset=visits, request=request)
+
+
+def visit_list(request):
+    visit_filter = filtered_visits(request)
     page = paginate(request, visit_filter.qs)
     return render(request, "homehelp/visit_list.html", {"filter": visit_filter, "page_obj": page})
 
@@ -304,3 +324,155 @@ def visit_resolve_concern(request, pk):
         visit.resolve_concern(by=request.user)
         messages.success(request, _("Concern marked as resolved."))
     return redirect(visit.get_absolute_url())
+
+
+# --- Exports: each list as the user filtered it, every page -------------------
+
+
+def organization_export(request, file_format):
+    header = [
+        _("Name"),
+        _("Registration number"),
+        _("Kind"),
+        _("Contact person"),
+        _("Phone"),
+        _("Email"),
+    ]
+    rows = (
+        [o.name, o.registration_number, o.get_kind_display(), o.contact_person, o.phone, o.email]
+        for o in filtered_organizations(request).qs
+    )
+    return table_response(file_format, "organisations", header, rows)
+
+
+def volunteer_export(request, file_format):
+    header = [
+        _("Name"),
+        _("MyKad number"),
+        _("Organisation"),
+        _("Office"),
+        _("Trained on"),
+        _("Active"),
+        _("Maximum caseload"),
+        _("Open cases"),
+        _("Last activity"),
+    ]
+    rows = (
+        [
+            v.person.name,
+            mykad_for(request.user, v.person),
+            v.organization.name,
+            v.office.name,
+            v.trained_on,
+            _("yes") if v.active else _("no"),
+            v.max_cases,
+            v.open_cases,
+            v.last_activity_on,
+        ]
+        for v in filtered_volunteers(request).qs
+    )
+    return table_response(file_format, "volunteers", header, rows)
+
+
+def case_export(request, file_format):
+    header = [
+        _("Client"),
+        _("MyKad number"),
+        _("Type"),
+        _("Office"),
+        _("Constituency"),
+        _("Volunteer"),
+        _("Status"),
+        _("Opened on"),
+        _("Closed on"),
+        _("Last visit"),
+        _("Next visit due"),
+    ]
+    rows = (
+        [
+            case.client.name,
+            mykad_for(request.user, case.client),
+            case.get_client_type_display(),
+            case.office.name,
+            str(case.constituency),
+            case.volunteer.person.name if case.volunteer else "",
+            case.get_status_display(),
+            case.opened_on,
+            case.closed_on,
+            case.last_visited_on,
+            case.visit_due_on if case.is_open else None,
+        ]
+        for case in filtered_cases(request).qs
+    )
+    return table_response(file_format, "cases", header, rows)
+
+
+def visit_export(request, file_format):
+    header = [
+        _("Date of visit"),
+        _("Client"),
+        _("MyKad number"),
+        _("Office"),
+        _("Volunteer"),
+        _("Minutes spent"),
+        _("Services given"),
+        _("Concern"),
+        _("Concern resolved on"),
+    ]
+    rows = (
+        [
+            visit.visited_on,
+            visit.case.client.name,
+            mykad_for(request.user, visit.case.client),
+            visit.case.office.name,
+            visit.volunteer.person.name,
+            visit.minutes,
+            ", ".join(str(service) for service in visit.services.all()),
+            _("yes") if visit.concern else _("no"),
+            visit.concern_resolved_on,
+        ]
+        for visit in filtered_visits(request).qs
+    )
+    return table_response(file_format, "visits", header, rows)
+
+
+# --- Imports ----------------------------------------------------------------
+
+
+def import_template_urls(name):
+    return {fmt: reverse(f"homehelp:{name}", args=[fmt]) for fmt in ("csv", "xlsx")}
+
+
+def volunteer_import(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    require_permission(request.user, "add_volunteer")
+    return import_page(
+        request,
+        VolunteerImport(request.user, organization),
+        kind="volunteers",
+        target_pk=organization.pk,
+        back_url=organization.get_absolute_url(),
+        back_label=organization.name,
+        template_urls=import_template_urls("volunteer-import-template"),
+    )
+
+
+def volunteer_import_template(request, file_format):
+    return VolunteerImport(request.user, None).template_response(file_format)
+
+
+def case_import(request):
+    require_permission(request.user, "add_case")
+    return import_page(
+        request,
+        CaseImport(request.user, None),
+        kind="cases",
+        target_pk=None,
+        back_url=reverse("homehelp:case-list"),
+        back_label=_("Home help cases"),
+        template_urls=import_template_urls("case-import-template"),
+    )
+
+
+def case_import_template(request, file_format):
+    return CaseImport(request.user, None).template_response(file_format)

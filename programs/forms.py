@@ -154,6 +154,12 @@ class ParticipantAddForm(forms.ModelForm):
         validate_mykad(self.cleaned_data["mykad"])
         return normalize_mykad(self.cleaned_data["mykad"])
 
+    def find_person(self, mykad):
+        return Person.objects.filter(mykad=mykad).first()
+
+    def takes_part(self, person):
+        return self.project.participations.filter(person=person).exists()
+
     def clean(self):
         cleaned = super().clean()
         if "mykad" in self.errors:
@@ -161,9 +167,9 @@ class ParticipantAddForm(forms.ModelForm):
         mykad = cleaned.get("mykad")
         entered_birth = cleaned.get("date_of_birth")
         if mykad:
-            self.existing_person = Person.objects.filter(mykad=mykad).first()
+            self.existing_person = self.find_person(mykad)
         if self.existing_person:
-            if self.project.participations.filter(person=self.existing_person).exists():
+            if self.takes_part(self.existing_person):
                 self.add_error("mykad", _("This person already takes part in this project."))
             return cleaned
         if not cleaned.get("name"):

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,10 @@ from programs.forms import (
     ProjectFilter,
     ProjectForm,
 )
+from programs.imports import ParticipantImport
 from programs.models import Participation, Project
+from welfare.exports import mykad_for, table_response
+from welfare.imports import import_page
 
 
 def require_permission(user, action, model):
@@ -26,14 +30,19 @@ def require_permission(user, action, model):
         raise PermissionDenied
 
 
-def project_list(request):
+def filtered_projects(request):
+    """The project list's filter over the user's scope; the page and its exports."""
     projects = (
         Project.objects.visible_to(request.user)
         .select_related("office", "district")
         .annotate(participant_count=Count("participations"))
         .order_by("-start_date", "name", "pk")
     )
-    project_filter = ProjectFilter(request.GET, queryset=projects, user=request.user)
+    return ProjectFilter(request.GET, queryset=projects, user=request.user)
+
+
+def project_list(request):
+    project_filter = filtered_projects(request)
     page_obj = Paginator(project_filter.qs, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -199,3 +208,72 @@ def participants_csv(request, pk):
             ]
         )
     return response
+
+
+def project_export(request, file_format):
+    """The project list as the user filtered it, every page."""
+    header = [
+        _("Name"),
+        _("Type"),
+        _("Office"),
+        _("District"),
+        _("Status"),
+        _("Start date"),
+        _("End date"),
+        _("Budget (RM)"),
+        _("Participants"),
+    ]
+    rows = (
+        [
+            project.name,
+            project.get_project_type_display(),
+            project.office.name,
+            project.district.name if project.district else "",
+            project.get_status_display(),
+            project.start_date,
+            project.end_date,
+            project.budget,
+            project.participant_count,
+        ]
+        for project in filtered_projects(request).qs
+    )
+    return table_response(file_format, "projects", header, rows)
+
+
+def participants_xlsx(request, pk):
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    header = [_("Name"), _("MyKad number"), _("Target group"), _("Joined on"), _("Left on")]
+    rows = (
+        [
+            participation.person.name,
+            mykad_for(request.user, participation.person),
+            participation.get_target_group_display(),
+            participation.joined_on,
+            participation.left_on,
+        ]
+        for participation in project.participations.select_related("person")
+    )
+    return table_response("xlsx", f"project-{project.pk}-participants", header, rows)
+
+
+def participant_import(request, pk):
+    project = get_object_or_404(
+        Project.objects.visible_to(request.user).select_related("office"), pk=pk
+    )
+    require_permission(request.user, "add", "participation")
+    return import_page(
+        request,
+        ParticipantImport(request.user, project),
+        kind="participants",
+        target_pk=project.pk,
+        back_url=project.get_absolute_url(),
+        back_label=project.name,
+        template_urls={
+            fmt: reverse("programs:participant-import-template", args=[fmt])
+            for fmt in ("csv", "xlsx")
+        },
+    )
+
+
+def participant_import_template(request, file_format):
+    return ParticipantImport(request.user, None).template_response(file_format)

@@ -7,6 +7,8 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from welfare.mykad import mask_mykad
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -37,3 +39,11 @@ def table_response(file_format, filename, header, rows):
         writer.writerows([_inert(cell) for cell in row] for row in rows)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
     return response
+
+
+def mykad_for(user, person):
+    """Full MyKad only for a district officer of the office that recorded the
+    person (as on the person page); masked for everyone else, HQ included."""
+    if user.is_district_officer and person.office_id == user.office_id:
+        return person.mykad
+    return mask_mykad(person.mykad)

@@ -1,0 +1,252 @@
+"""Import of volunteers and of home-help clients with their cases from a
+spreadsheet (see welfare/imports.py)."""
+
+from django.core.validators import MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from homehelp.forms import CaseCreateForm, VolunteerCreateForm
+from homehelp.models import Case, Volunteer
+from programs.imports import PERSON_COLUMNS
+from welfare.imports import (
+    BATCH_SIZE,
+    Column,
+    Import,
+    ImportRowForm,
+    PreloadedChoiceField,
+    choice_lookup,
+    in_batches,
+    office_lookup,
+    simplify,
+)
+from welfare.models import Constituency
+from welfare.mykad import normalize_mykad
+
+HOMEHELP_PERSON_COLUMNS = [
+    *PERSON_COLUMNS,
+    Column("postcode", _("Postcode"), "Poskod", "46000"),
+    Column(
+        "office",
+        _("Office"),
+        "Pejabat",
+        "",
+        aliases=("PKMD", "Office code", "Kod pejabat"),
+    ),
+]
+
+
+class OfficeImport(Import):
+    """Records that belong to an office: the Office column (code or name) or,
+    when it is empty, the district officer's own office."""
+
+    def __init__(self, user, target):
+        super().__init__(user, target)
+        self.offices = office_lookup(user)
+        self.own_office = user.office if user.office_id else None
+
+    def row_office(self, values, result):
+        given = values.get("office", "")
+        office = self.offices.get(simplify(given)) if given else self.own_office
+        if given and office is None:
+            result.add_error(
+                self.heading_of("office"),
+                _("Unknown office “%(office)s”: give the code or name of your office.")
+                % {"office": given},
+            )
+        elif office is None:
+            result.add_error(self.heading_of("office"), _("Give the office (code or name)."))
+        result.office = office
+        # The other checks still run, against the officer's own office, to report
+        # every error at once; without one, the form asks for the office too.
+        return office or self.own_office
+
+    def office_of(self, result):
+        return result.office
+
+    def preload_people_ids(self, people, query):
+        return in_batches([person.pk for person in people.values()], query)
+
+
+class VolunteerRowForm(ImportRowForm, VolunteerCreateForm):
+    class Meta(VolunteerCreateForm.Meta):
+        fields = ["trained_on", "active", "max_cases"]
+
+    def __init__(self, data, *, people, volunteers_here, **kwargs):
+        self.people = people
+        self.volunteer_offices = volunteers_here
+        super().__init__(data, **kwargs)
+        # The page leaves this to the database constraint, which rows are not checked against.
+        self.fields["max_cases"].validators.append(MinValueValidator(1))
+
+    def find_person(self, mykad):
+        return self.people.get(normalize_mykad(mykad or ""))
+
+    def volunteers_here(self, person):
+        return (person.pk, self.office.pk) in self.volunteer_offices
+
+
+class CaseRowForm(ImportRowForm, CaseCreateForm):
+    def __init__(self, data, *, people, open_case_clients, constituencies, **kwargs):
+        self.people = people
+        self.open_case_clients = open_case_clients
+        super().__init__(data, **kwargs)
+        self.fields["constituency"] = PreloadedChoiceField(
+            constituencies,
+            label=_("Constituency"),
+            error_messages={
+                "invalid_choice": _("Unknown constituency: give its code (e.g. P.104) or its name.")
+            },
+        )
+
+    def find_person(self, mykad):
+        return self.people.get(normalize_mykad(mykad or ""))
+
+    def has_other_open_case(self, client):
+        return client.pk in self.open_case_clients
+
+
+class VolunteerImport(OfficeImport):
+    title = _("Import volunteers")
+    filename = "volunteers-template"
+    columns = [
+        *HOMEHELP_PERSON_COLUMNS,
+        Column(
+            "trained_on",
+            _("Trained on"),
+            "Tarikh latihan",
+            "2024-06-01",
+            aliases=("Date trained", "Tarikh dilatih"),
+        ),
+        Column(
+            "max_cases",
+            _("Maximum caseload"),
+            "Bilangan kes maksimum",
+            "5",
+            aliases=("Max cases", "Kes maksimum"),
+        ),
+    ]
+    defaults = {"active": "on", "max_cases": "5"}
+
+    def preload(self, people, rows):
+        self.volunteers_here = set(
+            self.preload_people_ids(
+                people,
+                lambda batch: Volunteer.objects.filter(person__in=batch).values_list(
+                    "person_id", "office_id"
+                ),
+            )
+        )
+
+    def row_form(self, data, people, result):
+        office = self.row_office(data, result)
+        return VolunteerRowForm(
+            data,
+            people=people,
+            volunteers_here=self.volunteers_here,
+            user=self.user,
+            instance=Volunteer(office=office, organization=self.target),
+        )
+
+    def create(self, results):
+        volunteers = []
+        for result in results:
+            volunteer = result.form.instance
+            volunteer.person = result.person
+            volunteers.append(volunteer)
+        return Volunteer.objects.bulk_create(volunteers, BATCH_SIZE)
+
+
+CLIENT_TYPES_MS = {"senior": ["Warga emas"], "oku": ["OKU", "Orang kurang upaya"]}
+LIVING_MS = {
+    "alone": ["Sendiri", "Tinggal sendirian", "Seorang diri"],
+    "family": ["Keluarga", "Bersama keluarga", "Dengan keluarga"],
+}
+STATUSES_MS = {"referred": ["Dirujuk"], "active": ["Aktif"]}
+
+
+class CaseImport(OfficeImport):
+    title = _("Import home help clients and their cases")
+    filename = "cases-template"
+    columns = [
+        *HOMEHELP_PERSON_COLUMNS,
+        Column(
+            "client_type",
+            _("Client type"),
+            "Jenis klien",
+            "senior",
+            required=True,
+            choices=choice_lookup(Case.ClientType.choices, CLIENT_TYPES_MS),
+        ),
+        Column("oku_card_number", _("OKU card number"), "No. kad OKU", ""),
+        Column(
+            "constituency",
+            _("Constituency"),
+            "Parlimen",
+            "P.104",
+            required=True,
+            aliases=("Parliamentary constituency", "Kawasan parlimen"),
+        ),
+        Column(
+            "living_arrangement",
+            _("Living arrangement"),
+            "Tinggal bersama",
+            "alone",
+            required=True,
+            choices=choice_lookup(Case.LivingArrangement.choices, LIVING_MS),
+        ),
+        Column(
+            "opened_on",
+            _("Opened on"),
+            "Tarikh dibuka",
+            "2025-01-15",
+            required=True,
+            aliases=("Date opened", "Tarikh buka"),
+        ),
+        Column(
+            "visit_every_days",
+            _("Visit every (days)"),
+            "Lawatan setiap (hari)",
+            "7",
+        ),
+        Column(
+            "status",
+            _("Status"),
+            "Status",
+            "referred",
+            choices=choice_lookup(Case.Status.choices, STATUSES_MS),
+        ),
+        Column("notes", _("Notes"), "Catatan", ""),
+    ]
+    defaults = {"status": "referred", "visit_every_days": "7"}
+
+    def preload(self, people, rows):
+        self.open_case_clients = set(
+            self.preload_people_ids(
+                people,
+                lambda batch: (
+                    Case.objects.open().filter(client__in=batch).values_list("client_id", flat=True)
+                ),
+            )
+        )
+        self.constituencies = {}
+        for constituency in Constituency.objects.all():
+            for key in (constituency.code, constituency.name, str(constituency)):
+                self.constituencies[simplify(key)] = constituency
+
+    def row_form(self, data, people, result):
+        office = self.row_office(data, result)
+        return CaseRowForm(
+            data,
+            people=people,
+            open_case_clients=self.open_case_clients,
+            constituencies=self.constituencies,
+            user=self.user,
+            instance=Case(office=office),
+        )
+
+    def create(self, results):
+        cases = []
+        for result in results:
+            case = result.form.instance
+            case.client = result.person
+            cases.append(case)
+        return Case.objects.bulk_create(cases, BATCH_SIZE)
