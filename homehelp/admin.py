@@ -1,10 +1,11 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "registration_number", "kind", "contact_person", "phone"]
     list_filter = ["kind"]
     search_fields = ["name", "registration_number", "contact_person"]
@@ -17,7 +18,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Volunteer)
-class VolunteerAdmin(admin.ModelAdmin):
+class VolunteerAdmin(SimpleHistoryAdmin):
     list_display = ["person", "organization", "office", "trained_on", "active", "max_cases"]
     list_filter = ["active", "organization__kind", "office__state", "organization"]
     list_select_related = ["person", "organization", "office"]
@@ -33,7 +34,7 @@ class VisitInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(SimpleHistoryAdmin):
     list_display = ["client", "client_type", "office", "volunteer", "status", "opened_on"]
     list_filter = ["status", "client_type", "living_arrangement", "office__state"]
     list_select_related = ["client", "office", "volunteer__person"]
@@ -45,7 +46,7 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(SimpleHistoryAdmin):
     list_display = ["case", "volunteer", "visited_on", "minutes", "concern", "concern_resolved_on"]
     list_filter = ["concern", "visited_on", "case__office__state"]
     list_select_related = ["case__client", "volunteer__person"]

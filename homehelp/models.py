@@ -7,8 +7,9 @@ from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from welfare.models import Constituency, Office, Person, ScopedQuerySet
+from welfare.models import AuditedChange, Constituency, Office, Person, ScopedQuerySet
 
 QUIET_VOLUNTEER_DAYS = 30
 
@@ -52,6 +53,8 @@ class Organization(models.Model):
     contact_person = models.CharField(_("contact person"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     email = models.EmailField(_("email"), blank=True)
+
+    history = HistoricalRecords(bases=[AuditedChange])
 
     class Meta:
         ordering = ["name"]
@@ -141,6 +144,8 @@ class Volunteer(models.Model):
     max_cases = models.PositiveSmallIntegerField(_("maximum caseload"), default=5)
 
     objects = VolunteerQuerySet.as_manager()
+
+    history = HistoricalRecords(bases=[AuditedChange])
 
     class Meta:
         ordering = ["person__name"]
@@ -288,6 +293,8 @@ class Case(models.Model):
 
     objects = CaseQuerySet.as_manager()
 
+    history = HistoricalRecords(bases=[AuditedChange])
+
     class Meta:
         ordering = ["-opened_on", "-pk"]
         verbose_name = _("case")
@@ -429,6 +436,8 @@ class Visit(models.Model):
     )
 
     objects = VisitQuerySet.as_manager()
+
+    history = HistoricalRecords(bases=[AuditedChange])
 
     class Meta:
         ordering = ["-visited_on", "-pk"]

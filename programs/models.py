@@ -6,8 +6,9 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from welfare.models import District, Office, Person, ScopedQuerySet
+from welfare.models import AuditedChange, District, Office, Person, ScopedQuerySet
 
 
 class Objective(models.Model):
@@ -97,6 +98,8 @@ class Project(models.Model):
 
     objects = ProjectQuerySet.as_manager()
 
+    history = HistoricalRecords(bases=[AuditedChange], excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["-start_date", "name"]
         verbose_name = _("project")
@@ -171,6 +174,8 @@ class Participation(models.Model):
 
     objects = ParticipationQuerySet.as_manager()
 
+    history = HistoricalRecords(bases=[AuditedChange])
+
     class Meta:
         ordering = ["person__name"]
         verbose_name = _("participation")
@@ -213,6 +218,8 @@ class Activity(models.Model):
     )
 
     objects = ActivityQuerySet.as_manager()
+
+    history = HistoricalRecords(bases=[AuditedChange])
 
     class Meta:
         ordering = ["-date", "-pk"]

@@ -1,8 +1,11 @@
+import re
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from welfare.models import Constituency, District, Office, Person, State, User
+from welfare.models import AccessLog, Constituency, District, Office, Person, State, User
 
 
 @admin.register(State)
@@ -37,13 +40,14 @@ class ConstituencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SimpleHistoryAdmin):
     list_display = ["name", "masked_mykad", "date_of_birth", "sex", "office"]
     list_filter = ["sex", "office__state"]
     list_select_related = ["office"]
     search_fields = ["name", "mykad", "phone"]
     autocomplete_fields = ["office"]
     readonly_fields = ["created_at", "updated_at"]
+    history_list_display = ["ip_address"]
 
     @admin.display(description=_("MyKad number"), ordering="mykad")
     def masked_mykad(self, person):
@@ -60,3 +64,30 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("Office and state"), {"fields": ["office", "state", "language"]}),
     ]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Who saw or exported a person: search by MyKad (with or without dashes) or
+    name; read only."""
+
+    list_display = ["at", "user", "action", "object_type", "object_id", "person", "ip_address"]
+    list_filter = ["action", "object_type", "at", "user__office__state"]
+    list_select_related = ["user", "person"]
+    search_fields = ["person__mykad", "person__name", "user__username", "ip_address"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        if re.fullmatch(r"[0-9 -]+", search_term):
+            search_term = re.sub(r"[ -]", "", search_term)
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,12 +1,15 @@
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from welfare.mykad import (
     birth_date,
@@ -129,6 +132,14 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def _get_session_auth_hash(self, secret=None):
+        """Sessions are signed with the office, state and active flag as well as
+        the password: deactivating a user or moving them to another office signs
+        them out everywhere."""
+        key_salt = "welfare.models.User.get_session_auth_hash"
+        value = f"{self.password}|{self.office_id}|{self.state_id}|{self.is_active}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
     @cached_property
     def role_names(self):
         return set(self.groups.values_list("name", flat=True))
@@ -213,6 +224,16 @@ class PersonQuerySet(models.QuerySet):
         return self.get_or_create(mykad=mykad, defaults=fields)
 
 
+class AuditedChange(models.Model):
+    """What every history row keeps besides who and when (django-simple-history):
+    the address the change came from, filled in by welfare.audit."""
+
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class Person(models.Model):
     """One record per human, across both programmes."""
 
@@ -245,6 +266,7 @@ class Person(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = PersonQuerySet.as_manager()
+    history = HistoricalRecords(bases=[AuditedChange], excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["name"]
@@ -296,3 +318,41 @@ class Person(models.Model):
         if self.mykad:
             self.date_of_birth = birth_date(self.mykad, today=date.today())
             self.sex = sex_from_mykad(self.mykad)
+
+
+class AccessLog(models.Model):
+    """Who viewed a person's or a case's page, or exported records, and from where:
+    one row per person concerned, so that "who saw this person" is one filter."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        EXPORT = "export", _("Exported")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    object_type = models.CharField(_("what"), max_length=60)
+    object_id = models.PositiveBigIntegerField(_("record number"), null=True, blank=True)
+    person = models.ForeignKey(
+        Person,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [
+            models.Index(fields=["person", "-at"], name="accesslog_person_newest_first"),
+            models.Index(fields=["-at"], name="accesslog_newest_first"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display()} {self.object_type} {self.object_id or ''}"

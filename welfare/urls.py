@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from reports.views import stats
-from welfare import views
+from welfare import sign_in, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
+    path("guide/", views.guide, name="guide"),
     path("health/", views.health, name="health"),
     path("stats/", stats, name="stats"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("homehelp/", include("homehelp.urls")),
     path("reports/", include("reports.urls")),
     path("accounts/login/", views.sign_in, name="login"),
+    path("accounts/second-factor/", sign_in.second_factor, name="second-factor"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("language/", views.language_switch, name="set_language"),
     path("admin/", admin.site.urls),

@@ -3,6 +3,7 @@ import sys
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +12,8 @@ from django.views import defaults
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from welfare.models import Person
+from welfare.audit import history_in_words, record_access
+from welfare.models import AccessLog, Person
 
 
 def home(request):
@@ -54,7 +56,21 @@ def language_switch(request):
 def person_detail(request, pk):
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
     details = Person.objects.recorded_in_scope_of(request.user).filter(pk=pk).exists()
-    return render(request, "welfare/person_detail.html", {"person": person, "details": details})
+    record_access(request, AccessLog.Action.VIEW, person, people=[person])
+    # The history shows old addresses and phones: only to those shown the details.
+    history = history_in_words(person) if details else None
+    return render(
+        request,
+        "welfare/person_detail.html",
+        {"person": person, "details": details, "history": history},
+    )
+
+
+def guide(request):
+    """The administrators' guide: roles, adding an officer, the audit trail, breaches."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    return render(request, "welfare/guide.html")
 
 
 @login_not_required

@@ -1,0 +1,73 @@
+"""Sign-in policy: a sign-in lasts 12 hours at most (idle sessions end earlier,
+after SESSION_COOKIE_AGE), and HQ users and administrators confirm a second factor
+before they see anything."""
+
+import ipaddress
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
+from django.urls import reverse
+
+SIGNED_IN_AT = "signed_in_at"
+SEEN_AT = "seen_at"
+# The idle timer is renewed at most once a minute, not with a database write per request.
+RENEW_EVERY_SECONDS = 60
+
+
+def client_address(request):
+    """The address a request came from. Behind the HTTPS proxy, the last entry of
+    X-Forwarded-For (the one the proxy added; earlier ones are the client's word)."""
+    address = request.META.get("REMOTE_ADDR")
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+        address = forwarded or address
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def needs_second_factor(user):
+    """OTP_REQUIRED_ROLES names groups, and "administrator" for superusers and staff."""
+    roles = set(settings.OTP_REQUIRED_ROLES)
+    if "administrator" in roles and (user.is_superuser or user.is_staff):
+        return True
+    groups = roles - {"administrator"}
+    return bool(groups) and bool(groups & user.role_names)
+
+
+@receiver(user_logged_in)
+def remember_sign_in_time(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = request.session[SEEN_AT] = int(time.time())
+
+
+class SignInPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = int(time.time())
+            signed_in_at = request.session.get(SIGNED_IN_AT, 0)
+            if now - signed_in_at > settings.SESSION_MAX_HOURS * 3600:
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+            if now - request.session.get(SEEN_AT, 0) > RENEW_EVERY_SECONDS:
+                request.session[SEEN_AT] = now  # saves the session, renewing its expiry
+            if (
+                needs_second_factor(user)
+                and not user.is_verified()
+                and request.path not in self.open_before_second_factor()
+            ):
+                return redirect_to_login(request.get_full_path(), reverse("second-factor"))
+        return self.get_response(request)
+
+    @staticmethod
+    def open_before_second_factor():
+        return {reverse("second-factor"), reverse("logout"), reverse("set_language")}
