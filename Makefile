@@ -36,8 +36,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# After adding strings: `make messages`, translate what tests/test_i18n.py reports as
+# untranslated or fuzzy in locale/ms/LC_MESSAGES/django.po, `make messages` again to
+# compile, and commit the .po and the .mo together (a machine without gettext needs the .mo).
 messages: $(VENV)/.installed
-	DEBUG=true $(BIN)/python manage.py makemessages -l ms --no-obsolete --ignore=.venv
+	DEBUG=true $(BIN)/python manage.py makemessages -l ms --no-obsolete --ignore=.venv --ignore=tests --ignore=staticfiles
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
 
 # Benchmark at national scale (not part of `make test`): SCALES=S,M by default, SCALES=S,M,L

@@ -7,8 +7,9 @@ from pathlib import Path
 GEOJSON = Path(__file__).resolve().parent / "data" / "malaysia_states.geojson"
 
 
-def bar_chart(items, *, width=560, bar_height=18, gap=5, label_width=215):
-    """items: (label, value) pairs. The geometry of a horizontal bar chart."""
+def bar_chart(items, *, width=560, bar_height=18, gap=5, label_width=235):
+    """items: (label, value) pairs. The geometry of a horizontal bar chart; the labels
+    have room for the longest state name in BM, "Wilayah Persekutuan Kuala Lumpur"."""
     items = list(items)
     peak = max((value for _, value in items), default=0) or 1
     room = width - label_width - 70
