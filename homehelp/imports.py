@@ -8,11 +8,11 @@ from homehelp.forms import CaseCreateForm, VolunteerCreateForm
 from homehelp.models import Case, Volunteer
 from programs.imports import PERSON_COLUMNS
 from welfare.imports import (
-    BATCH_SIZE,
     Column,
     Import,
     ImportRowForm,
     PreloadedChoiceField,
+    bulk_create,
     choice_lookup,
     in_batches,
     office_lookup,
@@ -152,7 +152,7 @@ class VolunteerImport(OfficeImport):
             volunteer = result.form.instance
             volunteer.person = result.person
             volunteers.append(volunteer)
-        return Volunteer.objects.bulk_create(volunteers, BATCH_SIZE)
+        return bulk_create(Volunteer, volunteers, self.user)
 
 
 CLIENT_TYPES_MS = {"senior": ["Warga emas"], "oku": ["OKU", "Orang kurang upaya"]}
@@ -249,4 +249,4 @@ class CaseImport(OfficeImport):
             case = result.form.instance
             case.client = result.person
             cases.append(case)
-        return Case.objects.bulk_create(cases, BATCH_SIZE)
+        return bulk_create(Case, cases, self.user)

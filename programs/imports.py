@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.forms import ParticipantAddForm
 from programs.models import Participation
-from welfare.imports import BATCH_SIZE, Column, Import, ImportRowForm, choice_lookup, in_batches
+from welfare.imports import Column, Import, ImportRowForm, bulk_create, choice_lookup, in_batches
 from welfare.models import Person
 
 TARGET_GROUPS_MS = {
@@ -94,4 +94,4 @@ class ParticipantImport(Import):
             participation = result.form.instance
             participation.person = result.person
             participations.append(participation)
-        return Participation.objects.bulk_create(participations, BATCH_SIZE)
+        return bulk_create(Participation, participations, self.user)

@@ -27,6 +27,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
+from simple_history.utils import bulk_create_with_history
 
 from welfare.exports import table_response
 from welfare.models import Office, Person
@@ -336,7 +337,7 @@ class Import:
             for result in results
             if not result.reused
         ]
-        Person.objects.bulk_create([person for _result, person in new_people], BATCH_SIZE)
+        bulk_create(Person, [person for _result, person in new_people], self.user)
         for result, person in new_people:
             result.person = person
         return self.create(results)
@@ -348,6 +349,14 @@ class Import:
             [c.heading for c in self.columns],
             [[c.example for c in self.columns]],
         )
+
+
+def bulk_create(model, objects, user):
+    """Inserts a thousand rows per query; a model that keeps an audit history
+    (django-simple-history) gets its history rows the same way, by `user`."""
+    if hasattr(model, "history"):
+        return bulk_create_with_history(objects, model, batch_size=BATCH_SIZE, default_user=user)
+    return model.objects.bulk_create(objects, BATCH_SIZE)
 
 
 def in_batches(values, query):

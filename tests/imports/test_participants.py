@@ -48,6 +48,9 @@ def test_one_row_from_csv_with_bom_is_previewed_then_saved(client, officer, proj
         date(1960, 3, 3),
         "F",
     )
+    if hasattr(Person, "history"):  # the audit trail, by the officer who imported
+        assert person.history.get().history_user == officer
+        assert participation.history.get().history_user == officer
 
 
 def test_csv_without_bom_and_malay_headings_and_labels(client, officer, project):
