@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy, and no-store on pages with personal data.
+    "welfare.headers.PrivacyHeadersMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -169,6 +171,12 @@ if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # welfare.middleware.client_address then trusts the address the proxy adds.
     BEHIND_PROXY = True
+
+# --- Logging ----------------------------------------------------------------
+
+# Django's default logging, with every MyKad in a log line masked (welfare/logs.py).
+LOGGING_CONFIG = "welfare.logs.configure"
+LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # --- Forms ------------------------------------------------------------------
 
