@@ -21,8 +21,10 @@ from homehelp.forms import (
 )
 from homehelp.imports import CaseImport, VolunteerImport
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
+from welfare.audit import history_in_words, record_access
 from welfare.exports import mykad_for, table_response
 from welfare.imports import import_page
+from welfare.models import AccessLog
 
 PAGE_SIZE = 25
 WORKLIST_ROWS = 10
@@ -148,7 +150,13 @@ def volunteer_detail(request, pk):
     return render(
         request,
         "homehelp/volunteer_detail.html",
-        {"volunteer": volunteer, "cases": cases, "visits": visits[:20], "today": date.today()},
+        {
+            "volunteer": volunteer,
+            "cases": cases,
+            "visits": visits[:20],
+            "today": date.today(),
+            "history": history_in_words(volunteer),
+        },
     )
 
 
@@ -217,6 +225,7 @@ def case_detail(request, pk, visit_form=None):
     can_record = case.is_open and request.user.has_perm("homehelp.add_visit")
     if visit_form is None and can_record:
         visit_form = VisitForm(case=case)
+    record_access(request, AccessLog.Action.VIEW, case, people=[case.client_id])
     return render(
         request,
         "homehelp/case_detail.html",
@@ -227,6 +236,7 @@ def case_detail(request, pk, visit_form=None):
             "visit_form": visit_form,
             "can_change": request.user.has_perm("homehelp.change_case"),
             "can_resolve": request.user.has_perm("homehelp.change_visit"),
+            "history": history_in_words(case),
         },
     )
 
@@ -342,7 +352,8 @@ def organization_export(request, file_format):
         [o.name, o.registration_number, o.get_kind_display(), o.contact_person, o.phone, o.email]
         for o in filtered_organizations(request).qs
     )
-    return table_response(file_format, "organisations", header, rows)
+    record_access(request, AccessLog.Action.EXPORT, "organisations")
+    return table_response(file_format, "organisations", header, rows, exported_by=request.user)
 
 
 def volunteer_export(request, file_format):
@@ -371,7 +382,9 @@ def volunteer_export(request, file_format):
         ]
         for v in filtered_volunteers(request).qs
     )
-    return table_response(file_format, "volunteers", header, rows)
+    people = filtered_volunteers(request).qs.values_list("person_id", flat=True)
+    record_access(request, AccessLog.Action.EXPORT, "volunteers", people=people)
+    return table_response(file_format, "volunteers", header, rows, exported_by=request.user)
 
 
 def case_export(request, file_format):
@@ -404,7 +417,9 @@ def case_export(request, file_format):
         ]
         for case in filtered_cases(request).qs
     )
-    return table_response(file_format, "cases", header, rows)
+    people = filtered_cases(request).qs.values_list("client_id", flat=True)
+    record_access(request, AccessLog.Action.EXPORT, "cases", people=people)
+    return table_response(file_format, "cases", header, rows, exported_by=request.user)
 
 
 def visit_export(request, file_format):
@@ -433,7 +448,9 @@ def visit_export(request, file_format):
         ]
         for visit in filtered_visits(request).qs
     )
-    return table_response(file_format, "visits", header, rows)
+    people = filtered_visits(request).qs.values_list("case__client_id", flat=True)
+    record_access(request, AccessLog.Action.EXPORT, "visits", people=people)
+    return table_response(file_format, "visits", header, rows, exported_by=request.user)
 
 
 # --- Imports ----------------------------------------------------------------

@@ -19,8 +19,10 @@ from programs.forms import (
 )
 from programs.imports import ParticipantImport
 from programs.models import Participation, Project
-from welfare.exports import mykad_for, table_response
+from welfare.audit import history_in_words, record_access
+from welfare.exports import exported_note, mykad_for, table_response
 from welfare.imports import import_page
+from welfare.models import AccessLog
 
 
 def require_permission(user, action, model):
@@ -69,6 +71,7 @@ def project_detail(request, pk):
             "activities": project.activities.all(),
             "counts_by_target_group": counts,
             "participant_total": total,
+            "history": history_in_words(project),
         },
     )
 
@@ -180,9 +183,11 @@ def participants_csv(request, pk):
     response["Content-Disposition"] = (
         f'attachment; filename="project-{project.pk}-participants.csv"'
     )
+    response["X-Exported-By"] = request.user.get_username()
     response.write("\ufeff")  # so that Excel reads UTF-8
     writer = csv.writer(response)
-    writer.writerow([spreadsheet_safe(project.name)])
+    # The title row also says who exported the list and when.
+    writer.writerow([spreadsheet_safe(project.name), exported_note(request.user)])
     writer.writerow(
         [
             _("No."),
@@ -195,6 +200,9 @@ def participants_csv(request, pk):
         ]
     )
     participations = project.participations.select_related("person")
+    record_access(
+        request, AccessLog.Action.EXPORT, project, people=[p.person for p in participations]
+    )
     for number, participation in enumerate(participations, start=1):
         writer.writerow(
             [
@@ -237,7 +245,8 @@ def project_export(request, file_format):
         ]
         for project in filtered_projects(request).qs
     )
-    return table_response(file_format, "projects", header, rows)
+    record_access(request, AccessLog.Action.EXPORT, "projects")
+    return table_response(file_format, "projects", header, rows, exported_by=request.user)
 
 
 def participants_xlsx(request, pk):
@@ -253,7 +262,11 @@ def participants_xlsx(request, pk):
         ]
         for participation in project.participations.select_related("person")
     )
-    return table_response("xlsx", f"project-{project.pk}-participants", header, rows)
+    people = project.participations.values_list("person_id", flat=True)
+    record_access(request, AccessLog.Action.EXPORT, project, people=people)
+    return table_response(
+        "xlsx", f"project-{project.pk}-participants", header, rows, exported_by=request.user
+    )
 
 
 def participant_import(request, pk):

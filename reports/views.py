@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from reports import queries
 from reports.charts import bar_chart, state_map
 from reports.forms import HomeHelpReportForm, ProjectsReportForm
+from welfare.audit import record_access
 from welfare.exports import table_response
+from welfare.models import AccessLog
 
 PROJECT_COLUMNS = ["state_code", "state", "projects", "participants", "persons"]
 HOME_HELP_COLUMNS = ["state_code", "state", "clients_served", "volunteers", "visits"]
@@ -104,6 +106,7 @@ def projects_by_state(request):
         )
         filename = f"projects-by-state-{form.cleaned_data['as_of']}"
         header = _header(PROJECT_COLUMNS, PROJECT_HEADINGS)
+        record_access(request, AccessLog.Action.EXPORT, "report: projects by state")
         return table_response(file_format, filename, header, rows)
     context = {"report": report, "form": form, "layout": _layout(request)}
     return render(request, "reports/projects_by_state.html", context)
@@ -125,6 +128,7 @@ def home_help(request):
             ["TOTAL", _("TOTAL"), total["clients_served"], total["volunteers"], total["visits"]]
         )
         header = _header(HOME_HELP_COLUMNS, HOME_HELP_HEADINGS)
+        record_access(request, AccessLog.Action.EXPORT, "report: home help by state")
         return table_response(file_format, f"home-help-{filters['year']}", header, rows)
     context = {
         "report": report,

@@ -30,7 +30,8 @@ def history_attrs(request):
 
 def record_access(request, action, subject, people=()):
     """Writes that request.user viewed or exported `subject` (a record, or the
-    name of a report): one row per person concerned, or one row if none is."""
+    name of a list or report): one row per person concerned (people: Person
+    objects or their ids, e.g. a values_list), or one row if none is."""
     if isinstance(subject, models.Model):
         object_type, object_id = subject._meta.model_name, subject.pk
     else:
@@ -42,8 +43,9 @@ def record_access(request, action, subject, people=()):
         "object_id": object_id,
         "ip_address": client_address(request),
     }
-    rows = [AccessLog(person=person, **base) for person in people] or [AccessLog(**base)]
-    AccessLog.objects.bulk_create(rows)
+    person_ids = {getattr(person, "pk", person) for person in people} - {None}
+    rows = [AccessLog(person_id=pk, **base) for pk in sorted(person_ids)] or [AccessLog(**base)]
+    AccessLog.objects.bulk_create(rows, batch_size=1000)
 
 
 class Change:

@@ -71,10 +71,11 @@ def test_lists_and_worklist_run_a_fixed_number_of_queries(
 def detail_urls(records):
     return {
         # 4 + case, needs, visits, their services + permissions + the quick visit
-        # form's volunteer and service choices
-        "case": (records["case"].get_absolute_url(), 12),
+        # form's volunteer and service choices + access log + the case's history
+        "case": (records["case"].get_absolute_url(), 14),
         # 4 + volunteer, open cases, recent visits, their services + permissions
-        "volunteer": (records["volunteer"].get_absolute_url(), 10),
+        # + the volunteer's history
+        "volunteer": (records["volunteer"].get_absolute_url(), 11),
         # 4 + organisation, its volunteers + permissions
         "organization": (records["organization"].get_absolute_url(), 8),
     }

@@ -216,7 +216,8 @@ def test_project_detail_query_count_does_not_grow(
     # target group, user's office (page header), permissions (user and group) for the
     # buttons, objectives, participants with their people, activities
     # + the savepoint each request runs in (ATOMIC_REQUESTS) and its release
-    with django_assert_num_queries(13):
+    # + the project's history
+    with django_assert_num_queries(14):
         response = client.get(project.get_absolute_url())
     assert response.status_code == 200
 
