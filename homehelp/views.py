@@ -353,7 +353,7 @@ def organization_export(request, file_format):
         for o in filtered_organizations(request).qs
     )
     record_access(request, AccessLog.Action.EXPORT, "organisations")
-    return table_response(file_format, "organisations", header, rows)
+    return table_response(file_format, "organisations", header, rows, exported_by=request.user)
 
 
 def volunteer_export(request, file_format):
@@ -384,7 +384,7 @@ def volunteer_export(request, file_format):
     )
     people = filtered_volunteers(request).qs.values_list("person_id", flat=True)
     record_access(request, AccessLog.Action.EXPORT, "volunteers", people=people)
-    return table_response(file_format, "volunteers", header, rows)
+    return table_response(file_format, "volunteers", header, rows, exported_by=request.user)
 
 
 def case_export(request, file_format):
@@ -419,7 +419,7 @@ def case_export(request, file_format):
     )
     people = filtered_cases(request).qs.values_list("client_id", flat=True)
     record_access(request, AccessLog.Action.EXPORT, "cases", people=people)
-    return table_response(file_format, "cases", header, rows)
+    return table_response(file_format, "cases", header, rows, exported_by=request.user)
 
 
 def visit_export(request, file_format):
@@ -450,7 +450,7 @@ def visit_export(request, file_format):
     )
     people = filtered_visits(request).qs.values_list("case__client_id", flat=True)
     record_access(request, AccessLog.Action.EXPORT, "visits", people=people)
-    return table_response(file_format, "visits", header, rows)
+    return table_response(file_format, "visits", header, rows, exported_by=request.user)
 
 
 # --- Imports ----------------------------------------------------------------

@@ -20,7 +20,7 @@ from programs.forms import (
 from programs.imports import ParticipantImport
 from programs.models import Participation, Project
 from welfare.audit import history_in_words, record_access
-from welfare.exports import mykad_for, table_response
+from welfare.exports import exported_note, mykad_for, table_response
 from welfare.imports import import_page
 from welfare.models import AccessLog
 
@@ -183,9 +183,11 @@ def participants_csv(request, pk):
     response["Content-Disposition"] = (
         f'attachment; filename="project-{project.pk}-participants.csv"'
     )
+    response["X-Exported-By"] = request.user.get_username()
     response.write("\ufeff")  # so that Excel reads UTF-8
     writer = csv.writer(response)
-    writer.writerow([spreadsheet_safe(project.name)])
+    # The title row also says who exported the list and when.
+    writer.writerow([spreadsheet_safe(project.name), exported_note(request.user)])
     writer.writerow(
         [
             _("No."),
@@ -244,7 +246,7 @@ def project_export(request, file_format):
         for project in filtered_projects(request).qs
     )
     record_access(request, AccessLog.Action.EXPORT, "projects")
-    return table_response(file_format, "projects", header, rows)
+    return table_response(file_format, "projects", header, rows, exported_by=request.user)
 
 
 def participants_xlsx(request, pk):
@@ -262,7 +264,9 @@ def participants_xlsx(request, pk):
     )
     people = project.participations.values_list("person_id", flat=True)
     record_access(request, AccessLog.Action.EXPORT, project, people=people)
-    return table_response("xlsx", f"project-{project.pk}-participants", header, rows)
+    return table_response(
+        "xlsx", f"project-{project.pk}-participants", header, rows, exported_by=request.user
+    )
 
 
 def participant_import(request, pk):

@@ -107,7 +107,10 @@ def projects_by_state(request):
         filename = f"projects-by-state-{form.cleaned_data['as_of']}"
         header = _header(PROJECT_COLUMNS, PROJECT_HEADINGS)
         record_access(request, AccessLog.Action.EXPORT, "report: projects by state")
-        return table_response(file_format, filename, header, rows)
+        # The files keep their fixed layout: who exported them is in a header only.
+        return table_response(
+            file_format, filename, header, rows, exported_by=request.user, note_row=False
+        )
     context = {"report": report, "form": form, "layout": _layout(request)}
     return render(request, "reports/projects_by_state.html", context)
 
@@ -129,7 +132,14 @@ def home_help(request):
         )
         header = _header(HOME_HELP_COLUMNS, HOME_HELP_HEADINGS)
         record_access(request, AccessLog.Action.EXPORT, "report: home help by state")
-        return table_response(file_format, f"home-help-{filters['year']}", header, rows)
+        return table_response(
+            file_format,
+            f"home-help-{filters['year']}",
+            header,
+            rows,
+            exported_by=request.user,
+            note_row=False,
+        )
     context = {
         "report": report,
         "form": form,

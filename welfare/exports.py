@@ -4,6 +4,8 @@ import csv
 from io import BytesIO
 
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -19,8 +21,19 @@ def _inert(cell):
     return cell
 
 
-def table_response(file_format, filename, header, rows):
-    """file_format: "csv" or "xlsx"; rows: sequences of cells in the header's order."""
+def exported_note(user):
+    """Who made an export and when, for the file itself."""
+    moment = timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")
+    return _("Exported by %(user)s on %(moment)s") % {"user": user.get_username(), "moment": moment}
+
+
+def table_response(file_format, filename, header, rows, *, exported_by=None, note_row=True):
+    """file_format: "csv" or "xlsx"; rows: sequences of cells in the header's order.
+    exported_by (a user) is named in the X-Exported-By header and, in a workbook,
+    as its creator and, with note_row, on a second sheet; the data stay a plain
+    table (header, then one line per row) that programs can read. Files with a
+    fixed layout (the reports) pass note_row=False."""
+    note = exported_note(exported_by) if exported_by else None
     if file_format == "xlsx":
         workbook = Workbook()
         sheet = workbook.active
@@ -29,6 +42,11 @@ def table_response(file_format, filename, header, rows):
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append([_inert(cell) for cell in row])
+        if note:
+            workbook.properties.creator = exported_by.get_username()
+            workbook.properties.created = timezone.now().replace(tzinfo=None)
+            if note_row:
+                workbook.create_sheet(_("Export")).append([note])
         content = BytesIO()
         workbook.save(content)
         response = HttpResponse(content.getvalue(), content_type=XLSX)
@@ -38,6 +56,8 @@ def table_response(file_format, filename, header, rows):
         writer.writerow(header)
         writer.writerows([_inert(cell) for cell in row] for row in rows)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
+    if note:
+        response["X-Exported-By"] = exported_by.get_username()
     return response
 
 
