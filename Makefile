@@ -22,6 +22,8 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 run: export DEBUG ?= true
+# The demo signs in with passwords alone; production asks HQ and administrators for a TOTP code.
+run: export OTP_REQUIRED_ROLES ?= none
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo

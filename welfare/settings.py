@@ -178,6 +178,12 @@ if env.bool("BEHIND_PROXY", default=False):
 LOGGING_CONFIG = "welfare.logs.configure"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
+# --- E-mail (password resets) ----------------------------------------------
+
+# e.g. smtp+tls://user:password@smtp.example.gov.my:587; the default prints to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="JKM Welfare <noreply@localhost>")
+
 # --- Forms ------------------------------------------------------------------
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -91,3 +91,12 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         cwd=settings.BASE_DIR,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_password_reset_sends_a_mail_to_a_known_address(client, officer, mailoutbox):
+    officer.email = "rahim@example.gov.my"
+    officer.save()
+    response = client.post("/accounts/password_reset/", {"email": "rahim@example.gov.my"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["rahim@example.gov.my"]
