@@ -21,10 +21,12 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-run: export DEBUG ?= true
+# Local development settings, so that `manage.py` works on a laptop after `make run`.
 # The demo signs in with passwords alone; production asks HQ and administrators for a TOTP code.
-run: export OTP_REQUIRED_ROLES ?= none
-run: $(VENV)/.installed
+.env:
+	printf '# Local development (made by `make run`); see .env.example for production.\nDEBUG=true\nOTP_REQUIRED_ROLES=none\n' > $@
+
+run: $(VENV)/.installed .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
 	@echo "Serving on http://$(HOST)/"

@@ -79,6 +79,7 @@ def test_production_start_without_secret_key_fails():
 def test_production_settings_pass_the_deploy_check(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
+        "DEBUG": "false",  # a developer's .env may say otherwise
         "SECRET_KEY": "a-long-random-production-key-" + "x" * 40,
         "ALLOWED_HOSTS": "welfare.example.gov.my",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
