@@ -40,15 +40,31 @@ class VersionedForm(forms.ModelForm):
         ]
         self.data = self.data.copy()
         self.data[self.add_prefix("version")] = current.version
+        self.keep_their_changes(current)
         self.add_error(
             None,
             _(
                 "Someone else saved this record while you were editing it, so your "
-                "changes were not saved. Their changes are listed above; check your "
-                "values and save again to apply them."
+                "changes are not saved yet. The form now holds their changes, listed "
+                "above, together with yours: check it and save again."
             ),
         )
         return None
+
+    def keep_their_changes(self, current):
+        """The fields this user left as they found them take the values saved
+        since, so that saving again applies only what this user changed."""
+        seen = current.history.filter(version=self.instance.version).first()
+        if seen is None:
+            return
+        for name in self._meta.fields:
+            field = current._meta.get_field(name)
+            if field.many_to_many or name not in self.cleaned_data:
+                continue  # the history does not hold many-to-many values
+            mine = getattr(self.cleaned_data[name], "pk", self.cleaned_data[name])
+            if mine == getattr(seen, field.attname):
+                theirs = getattr(current, field.attname)
+                self.data[self.add_prefix(name)] = "" if theirs is None else theirs
 
 
 class PersonForm(VersionedForm):

@@ -43,19 +43,25 @@ def test_a_stale_save_is_refused_and_the_stored_row_kept(office):
 def test_the_second_saver_is_told_what_changed_and_can_reapply(
     kind, office, officer, second_officer
 ):
+    """Both change `field`; only Alice changes `other`, which Bob's re-applied
+    save must not take back."""
     if kind == "project":
         record = ProjectFactory(office=office, name="Kebun")
-        url, field = reverse("programs:project-edit", args=[record.pk]), "description"
+        url = reverse("programs:project-edit", args=[record.pk])
+        field, other, value = "description", "local_resources", "Tanah wakaf"
     elif kind == "case":
-        record = CaseFactory(office=office, client__office=office)
-        url, field = reverse("homehelp:case-edit", args=[record.pk]), "notes"
+        record = CaseFactory(office=office, client__office=office, visit_every_days=7)
+        url = reverse("homehelp:case-edit", args=[record.pk])
+        field, other, value = "notes", "visit_every_days", 5
     else:
         record = PersonFactory(office=office, phone="012-3456789")
-        url, field = reverse("person-edit", args=[record.pk]), "address"
+        url = reverse("person-edit", args=[record.pk])
+        field, other, value = "address", "phone", "019-8765432"
     alice, bob = signed_in(officer), signed_in(second_officer)
     alice_form, bob_form = opened_form(alice, url), opened_form(bob, url)
 
-    assert alice.post(url, {**alice_form, field: "Alice was here"}).status_code == 302
+    alice_changes = {field: "Alice was here", other: value}
+    assert alice.post(url, {**alice_form, **alice_changes}).status_code == 302
     response = bob.post(url, {**bob_form, field: "Bob was here"})
 
     assert response.status_code == 409
@@ -69,6 +75,7 @@ def test_the_second_saver_is_told_what_changed_and_can_reapply(
     assert bob.post(url, {**bob_form, **again}).status_code == 302
     record.refresh_from_db()
     assert (getattr(record, field), record.version) == ("Bob was here", 3)
+    assert getattr(record, other) == value
 
 
 def test_saving_twice_from_the_same_page_is_a_conflict_not_a_silent_overwrite(
