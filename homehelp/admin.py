@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
+from welfare.forms import AdminVersionedForm
 
 
 @admin.register(Organization)
@@ -35,6 +36,7 @@ class VisitInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(SimpleHistoryAdmin):
+    form = AdminVersionedForm
     list_display = ["client", "client_type", "office", "volunteer", "status", "opened_on"]
     list_filter = ["status", "client_type", "living_arrangement", "office__state"]
     list_select_related = ["client", "office", "volunteer__person"]

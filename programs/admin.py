@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from programs.models import Activity, Objective, Participation, Project
+from welfare.forms import AdminVersionedForm
 
 
 @admin.register(Objective)
@@ -25,6 +26,7 @@ class ActivityInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(SimpleHistoryAdmin):
+    form = AdminVersionedForm
     list_display = [
         "name",
         "project_type",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from welfare.forms import AdminVersionedForm
 from welfare.models import AccessLog, Constituency, District, Office, Person, State, User
 
 
@@ -45,6 +46,8 @@ class ConstituencyAdmin(admin.ModelAdmin):
 class PersonAdmin(SimpleHistoryAdmin):
     """Shows deleted people too, so that they can be restored within the retention
     period; deleting here is the same soft deletion as on the person's page."""
+
+    form = AdminVersionedForm
 
     list_display = ["name", "masked_mykad", "date_of_birth", "sex", "office", "deleted_at"]
     list_filter = [("deleted_at", admin.EmptyFieldListFilter), "sex", "office__state"]

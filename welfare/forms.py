@@ -67,6 +67,35 @@ class VersionedForm(forms.ModelForm):
                 self.data[self.add_prefix(name)] = "" if theirs is None else theirs
 
 
+class AdminVersionedForm(forms.ModelForm):
+    """The admin's form of a Versioned model: a save over a later change by
+    someone else is refused with an error (the admin has no page listing the
+    changes). Its own field name: the admin refuses a field named like the
+    model's non-editable version."""
+
+    started_from_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["started_from_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        started_from = cleaned.get("started_from_version")
+        if started_from and self.instance.pk:
+            stored = type(self.instance)._base_manager.filter(pk=self.instance.pk)
+            if not stored.filter(version=started_from).exists():
+                raise forms.ValidationError(
+                    _(
+                        "Someone else saved this record since you opened it, so your "
+                        "changes were not saved. Open it again to see theirs."
+                    ),
+                    code="conflict",
+                )
+            self.instance.version = started_from
+        return cleaned
+
+
 class PersonForm(VersionedForm):
     mykad = forms.CharField(
         label=_("MyKad number"),

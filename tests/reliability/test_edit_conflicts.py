@@ -99,3 +99,25 @@ def test_history_does_not_list_version_numbers(client, officer, office):
     response = client.get(person.get_absolute_url())
     assert "019-8765432" in response.text
     assert "changed version" not in response.text
+
+
+def test_the_admin_refuses_a_save_over_a_later_change(client, administrator, office):
+    person = PersonFactory(office=office, phone="012-3456789")
+    url = f"/admin/welfare/person/{person.pk}/change/"
+    client.force_login(administrator)
+    form = client.get(url).context["adminform"].form
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+    person.phone = "019-8765432"
+    person.save()
+
+    response = client.post(url, {**data, "address": "Jalan 1"})
+
+    assert response.status_code == 200
+    assert "Someone else saved this record since you opened it" in response.text
+    person.refresh_from_db()
+    assert (person.phone, person.address) == ("019-8765432", "")
+    again = {**data, "phone": person.phone, "address": "Jalan 1"}
+    response = client.post(url, {**again, "started_from_version": person.version})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.phone, person.address) == ("019-8765432", "Jalan 1")
