@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
+from welfare.forms import VersionedForm
 from welfare.models import Constituency, Office, Person
 from welfare.mykad import normalize_mykad, validate_mykad
 
@@ -148,7 +149,7 @@ class VolunteerCreateForm(PersonByMyKadForm, VolunteerForm):
         return person.volunteer_roles.filter(office=self.office).exists()
 
 
-class CaseForm(forms.ModelForm):
+class CaseForm(VersionedForm):
     class Meta:
         model = Case
         fields = [

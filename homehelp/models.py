@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from welfare.models import AuditedChange, Constituency, Office, Person, ScopedQuerySet
+from welfare.models import AuditedChange, Constituency, Office, Person, ScopedQuerySet, Versioned
 
 QUIET_VOLUNTEER_DAYS = 30
 
@@ -219,7 +219,7 @@ class CaseQuerySet(ScopedQuerySet):
         return self.filter(pk__in=Visit.objects.open_concerns().values("case_id"))
 
 
-class Case(models.Model):
+class Case(Versioned):
     class ClientType(models.TextChoices):
         SENIOR = "senior", _("Senior citizen (60 or older)")
         OKU = "oku", _("Person with disability (OKU)")

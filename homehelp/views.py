@@ -257,11 +257,15 @@ def case_edit(request, pk):
     case = get_case(request, pk)
     require_permission(request.user, "change_case")
     form = CaseForm(request.POST or None, instance=case, user=request.user)
-    if form.is_valid():
-        form.save()
+    if form.is_valid() and form.save_unless_conflict():
         messages.success(request, _("Case saved."))
         return redirect(case)
-    return render(request, "homehelp/case_form.html", {"form": form, "case": case})
+    return render(
+        request,
+        "homehelp/case_form.html",
+        {"form": form, "case": case},
+        status=409 if form.conflict else 200,
+    )
 
 
 def case_close(request, pk):

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Activity, Participation, Project
+from welfare.forms import VersionedForm
 from welfare.models import District, Office, Person, User, office_scope
 from welfare.mykad import birth_date, normalize_mykad, validate_mykad
 
@@ -47,7 +48,7 @@ class ProjectFilter(django_filters.FilterSet):
         )
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(VersionedForm):
     class Meta:
         model = Project
         fields = [

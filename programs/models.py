@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from welfare.models import AuditedChange, District, Office, Person, ScopedQuerySet
+from welfare.models import AuditedChange, District, Office, Person, ScopedQuerySet, Versioned
 
 
 class Objective(models.Model):
@@ -36,7 +36,7 @@ class ProjectQuerySet(ScopedQuerySet):
     office_path = "office"
 
 
-class Project(models.Model):
+class Project(Versioned):
     class ProjectType(models.TextChoices):
         ECONOMIC = "economic", _("Economic project")
         SOCIAL_EDUCATION = "social_education", _("Social education programme")

@@ -90,11 +90,15 @@ def project_edit(request, pk):
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
     require_permission(request.user, "change", "project")
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
-    if form.is_valid():
-        form.save()
+    if form.is_valid() and form.save_unless_conflict():
         messages.success(request, _("Project saved."))
         return redirect(project)
-    return render(request, "programs/project_form.html", {"form": form, "project": project})
+    return render(
+        request,
+        "programs/project_form.html",
+        {"form": form, "project": project},
+        status=409 if form.conflict else 200,
+    )
 
 
 def participant_add(request, pk):

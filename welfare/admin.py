@@ -1,8 +1,10 @@
 import re
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from welfare.models import AccessLog, Constituency, District, Office, Person, State, User
@@ -41,17 +43,43 @@ class ConstituencyAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "masked_mykad", "date_of_birth", "sex", "office"]
-    list_filter = ["sex", "office__state"]
+    """Shows deleted people too, so that they can be restored within the retention
+    period; deleting here is the same soft deletion as on the person's page."""
+
+    list_display = ["name", "masked_mykad", "date_of_birth", "sex", "office", "deleted_at"]
+    list_filter = [("deleted_at", admin.EmptyFieldListFilter), "sex", "office__state"]
     list_select_related = ["office"]
     search_fields = ["name", "mykad", "phone"]
     autocomplete_fields = ["office"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "deleted_at", "deleted_by"]
     history_list_display = ["ip_address"]
+    actions = ["restore"]
+
+    def get_queryset(self, request):
+        return Person.all_objects.select_related("office")
 
     @admin.display(description=_("MyKad number"), ordering="mykad")
     def masked_mykad(self, person):
         return person.masked_mykad
+
+    def delete_model(self, request, person):
+        person.soft_delete(by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for person in queryset.filter(deleted_at__isnull=True):
+            person.soft_delete(by=request.user)
+
+    @admin.action(description=_("Restore the selected deleted people"))
+    def restore(self, request, queryset):
+        people = list(queryset.deleted().restorable(now=timezone.now()))
+        for person in people:
+            person.restore()
+        self.message_user(
+            request,
+            ngettext("%(count)d person restored.", "%(count)d people restored.", len(people))
+            % {"count": len(people)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(User)

@@ -12,7 +12,7 @@ from welfare.middleware import client_address
 from welfare.models import AccessLog
 
 HISTORY_ROWS = 20
-NOT_SHOWN = {"created_at", "updated_at"}
+NOT_SHOWN = {"created_at", "updated_at", "version"}
 
 
 @receiver(pre_create_historical_record)
@@ -59,6 +59,7 @@ class HistoryEntry:
         self.who = (user.get_full_name() or user.username) if user else _("The system")
         self.when = version.history_date
         self.kind = kind  # "created", "changed" or "deleted"
+        self.record_version = getattr(version, "version", None)  # of a Versioned record
         self.changes = list(changes)
 
 

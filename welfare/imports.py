@@ -338,6 +338,9 @@ class Import:
             if not result.reused
         ]
         bulk_create(Person, [person for _result, person in new_people], self.user)
+        # As with Person.objects.register(): a MyKad whose record was deleted gets it back.
+        reused = [result.person.pk for result in results if result.reused]
+        Person.all_objects.deleted().filter(pk__in=reused).update(deleted_at=None, deleted_by=None)
         for result, person in new_people:
             result.person = person
         return self.create(results)
@@ -372,7 +375,7 @@ def in_batches(values, query):
 def find_people(mykads):
     """Recorded people by MyKad, one query per thousand numbers."""
     numbers = sorted({normalize_mykad(m) for m in mykads if m} - {""})
-    found = in_batches(numbers, lambda batch: Person.objects.filter(mykad__in=batch))
+    found = in_batches(numbers, lambda batch: Person.all_objects.filter(mykad__in=batch))
     return {person.mykad: person for person in found}
 
 
@@ -404,7 +407,8 @@ def unstage(request, kind, target_pk, token, *, delete=False):
     except FileNotFoundError:
         return None
     if delete:
-        path.unlink(missing_ok=True)
+        # Only once the rows are committed: a failed save can be confirmed again.
+        transaction.on_commit(lambda: path.unlink(missing_ok=True))
         del request.session[f"import-{token}"]
     return [(number, values) for number, values in rows]
 

@@ -1,10 +1,11 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
-from django.db.models import Q
+from django.db import IntegrityError, models
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
@@ -221,7 +222,32 @@ class PersonQuerySet(models.QuerySet):
             person.save()
             return person, True
         fields = {f: getattr(person, f) for f in ["office", "date_of_birth", "sex", *details]}
-        return self.get_or_create(mykad=mykad, defaults=fields)
+        try:
+            return self.get_or_create(mykad=mykad, defaults=fields)
+        except IntegrityError:
+            # The MyKad's record was deleted and is still kept: it comes back.
+            deleted = Person.all_objects.deleted().filter(mykad=mykad).first()
+            if deleted is None:
+                raise
+            deleted.restore()
+            return deleted, False
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+    def restorable(self, *, now):
+        return self.filter(deleted_at__gte=now - timedelta(days=settings.PERSON_RETENTION_DAYS))
+
+    def purgeable(self, *, now):
+        """Deleted longer ago than the retention period: due to be erased."""
+        return self.filter(deleted_at__lt=now - timedelta(days=settings.PERSON_RETENTION_DAYS))
+
+
+class PersonManager(models.Manager.from_queryset(PersonQuerySet)):
+    """Deleted people are hidden everywhere but in the admin (Person.all_objects)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 class AuditedChange(models.Model):
@@ -234,7 +260,31 @@ class AuditedChange(models.Model):
         abstract = True
 
 
-class Person(models.Model):
+class EditConflict(Exception):
+    """Someone else saved the record after the version being saved was read."""
+
+
+class Versioned(models.Model):
+    """Optimistic locking: saving an instance read at version N succeeds only if
+    the stored row is still at N, so that a concurrent edit is never silently
+    overwritten. The check and the increment are one conditional UPDATE, which
+    also waits for a concurrent saver's transaction to end."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            rows = type(self)._base_manager.filter(pk=self.pk, version=self.version)
+            if not rows.update(version=F("version") + 1):
+                raise EditConflict
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
+class Person(Versioned):
     """One record per human, across both programmes."""
 
     class Sex(models.TextChoices):
@@ -264,8 +314,19 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("deleted by"),
+    )
 
-    objects = PersonQuerySet.as_manager()
+    objects = PersonManager()
+    all_objects = PersonQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedChange], excluded_fields=["updated_at"])
 
     class Meta:
@@ -312,6 +373,34 @@ class Person(models.Model):
             return None
         born = self.date_of_birth
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def programme_records(self):
+        """The kinds of programme record that name this person ("cases"...):
+        a person who has any cannot be deleted, or those records would lose them."""
+        return [
+            relation.related_model._meta.verbose_name_plural
+            for relation in Person._meta.related_objects
+            if isinstance(relation.related_model._default_manager.all(), ScopedQuerySet)
+            and relation.related_model._default_manager.filter(
+                **{relation.field.name: self}
+            ).exists()
+        ]
+
+    def soft_delete(self, *, by):
+        self.deleted_at = timezone.now()
+        self.deleted_by = by
+        self.save(update_fields=["deleted_at", "deleted_by"])
+
+    def restore(self):
+        self.deleted_at = None
+        self.deleted_by = None
+        self.save(update_fields=["deleted_at", "deleted_by"])
+
+    @property
+    def restorable_until(self):
+        if self.deleted_at:
+            return self.deleted_at + timedelta(days=settings.PERSON_RETENTION_DAYS)
+        return None
 
     def fill_from_mykad(self):
         """Derive date of birth and sex from a valid MyKad."""

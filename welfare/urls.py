@@ -11,6 +11,8 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("stats/", stats, name="stats"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("people/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("people/<int:pk>/delete/", views.person_delete, name="person-delete"),
     path("projects/", include("programs.urls")),
     path("homehelp/", include("homehelp.urls")),
     path("reports/", include("reports.urls")),

@@ -1,6 +1,7 @@
 import sys
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
@@ -8,11 +9,13 @@ from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from welfare.audit import history_in_words, record_access
+from welfare.forms import PersonForm
 from welfare.models import AccessLog, Person
 
 
@@ -63,6 +66,47 @@ def person_detail(request, pk):
         request,
         "welfare/person_detail.html",
         {"person": person, "details": details, "history": history},
+    )
+
+
+def get_person_to_change(request, pk, action):
+    """Only the offices that recorded a person change their details; a person
+    reached through another office's record is 404, a read-only role 403."""
+    person = get_object_or_404(Person.objects.recorded_in_scope_of(request.user), pk=pk)
+    if not request.user.has_perm(f"welfare.{action}_person"):
+        raise PermissionDenied
+    return person
+
+
+def person_edit(request, pk):
+    person = get_person_to_change(request, pk, "change")
+    form = PersonForm(request.POST or None, instance=person)
+    if form.is_valid() and form.save_unless_conflict():
+        messages.success(request, _("Details saved."))
+        return redirect(person)
+    return render(
+        request,
+        "welfare/person_form.html",
+        {"form": form, "person": person},
+        status=409 if form.conflict else 200,
+    )
+
+
+def person_delete(request, pk):
+    person = get_person_to_change(request, pk, "delete")
+    records = person.programme_records()
+    if request.method == "POST" and not records:
+        person.soft_delete(by=request.user)
+        messages.success(
+            request,
+            _("%(name)s was deleted. An administrator can restore the record until %(date)s.")
+            % {"name": person.name, "date": person.restorable_until.strftime("%d/%m/%Y")},
+        )
+        return redirect("home")
+    return render(
+        request,
+        "welfare/person_delete.html",
+        {"person": person, "records": records, "retention_days": settings.PERSON_RETENTION_DAYS},
     )
 
 

@@ -15,6 +15,7 @@ from tests.imports.conftest import (
     upload,
     xlsx_file,
 )
+from welfare.imports import STAGING_DIR
 from welfare.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -274,3 +275,35 @@ def test_5000_rows_import_in_seconds(client, officer, project, capsys):
             f"confirm {done - checked:.2f} s"
         )
     assert done - started < 30
+
+
+def test_a_deleted_persons_mykad_brings_the_record_back(client, officer, project, office):
+    deleted = PersonFactory(
+        name="Zainab", mykad=make_mykad(1, born=date(1960, 3, 3)), office=office,
+        date_of_birth=date(1960, 3, 3),
+    )  # fmt: skip
+    deleted.soft_delete(by=officer)
+    client.force_login(officer)
+    preview = upload(
+        client, import_url(project), csv_file([PARTICIPANT_HEADINGS, *participant_rows(2)])
+    )
+    assert preview.context["reused_count"] == 1
+    confirm(client, import_url(project), preview)
+    assert project.participations.filter(person=deleted).exists()
+    assert Person.objects.filter(pk=deleted.pk).exists()  # no longer hidden
+
+
+def test_the_staged_rows_are_removed_only_once_the_import_is_committed(
+    client, officer, project, django_capture_on_commit_callbacks
+):
+    client.force_login(officer)
+    preview = upload(
+        client, import_url(project), csv_file([PARTICIPANT_HEADINGS, *participant_rows(2)])
+    )
+    staged = STAGING_DIR / f"{preview.context['token']}.json"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        confirm(client, import_url(project), preview)
+    assert staged.exists()  # a rollback now would leave the import to confirm again
+    for callback in callbacks:
+        callback()
+    assert not staged.exists()

@@ -48,16 +48,18 @@ class Table:
 
     def __init__(self, model, fields):
         self.model = model
-        self.fields = fields
-        self.columns = [model._meta.get_field(f).column for f in fields]
-        self.next_id = (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
+        # A new row of a Versioned model starts at version 1.
+        self.constants = (1,) if any(f.name == "version" for f in model._meta.fields) else ()
+        self.fields = fields + ["version"] * len(self.constants)
+        self.columns = [model._meta.get_field(f).column for f in self.fields]
+        self.next_id = (model._base_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
         self.rows = []
         self.written = 0
 
     def add(self, *values):
         row_id = self.next_id
         self.next_id += 1
-        self.rows.append((row_id, *values))
+        self.rows.append((row_id, *values, *self.constants))
         return row_id
 
 

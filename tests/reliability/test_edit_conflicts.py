@@ -1,0 +1,94 @@
+"""Two users open the same record and both save: the second is told what changed
+and nothing the first saved is lost; saving again re-applies the second's values."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import CaseFactory, PersonFactory, ProjectFactory, UserFactory
+from welfare.models import EditConflict
+
+
+def opened_form(client, url):
+    """The values of the form as the page shows them, ready to post back."""
+    form = client.get(url).context["form"]
+    return {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def second_officer(office):
+    return UserFactory(username="officer.two", office=office, role="District officer")
+
+
+def test_a_stale_save_is_refused_and_the_stored_row_kept(office):
+    project = ProjectFactory(office=office, name="Kebun")
+    first = type(project).objects.get(pk=project.pk)
+    second = type(project).objects.get(pk=project.pk)
+    first.name = "Kebun (fasa 2)"
+    first.save()
+    second.name = "Kebun sayur"
+    with pytest.raises(EditConflict):
+        second.save()
+    project.refresh_from_db()
+    assert (project.name, project.version) == ("Kebun (fasa 2)", 2)
+
+
+@pytest.mark.parametrize("kind", ["project", "case", "person"])
+def test_the_second_saver_is_told_what_changed_and_can_reapply(
+    kind, office, officer, second_officer
+):
+    if kind == "project":
+        record = ProjectFactory(office=office, name="Kebun")
+        url, field = reverse("programs:project-edit", args=[record.pk]), "description"
+    elif kind == "case":
+        record = CaseFactory(office=office, client__office=office)
+        url, field = reverse("homehelp:case-edit", args=[record.pk]), "notes"
+    else:
+        record = PersonFactory(office=office, phone="012-3456789")
+        url, field = reverse("person-edit", args=[record.pk]), "address"
+    alice, bob = signed_in(officer), signed_in(second_officer)
+    alice_form, bob_form = opened_form(alice, url), opened_form(bob, url)
+
+    assert alice.post(url, {**alice_form, field: "Alice was here"}).status_code == 302
+    response = bob.post(url, {**bob_form, field: "Bob was here"})
+
+    assert response.status_code == 409
+    assert "Someone else saved this record while you were editing it" in response.text
+    assert "Alice was here" in response.text  # what changed, in the list of changes
+    record.refresh_from_db()
+    assert getattr(record, field) == "Alice was here"
+    # Bob's values are still in the form, now at the current version: saving applies them.
+    again = {name: response.context["form"][name].value() for name in bob_form}
+    assert again[field] == "Bob was here"
+    assert bob.post(url, {**bob_form, **again}).status_code == 302
+    record.refresh_from_db()
+    assert (getattr(record, field), record.version) == ("Bob was here", 3)
+
+
+def test_saving_twice_from_the_same_page_is_a_conflict_not_a_silent_overwrite(
+    client, officer, office
+):
+    project = ProjectFactory(office=office, name="Kebun")
+    url = reverse("programs:project-edit", args=[project.pk])
+    client.force_login(officer)
+    data = opened_form(client, url)
+    assert client.post(url, {**data, "name": "Kebun A"}).status_code == 302
+    assert client.post(url, {**data, "name": "Kebun B"}).status_code == 409
+    project.refresh_from_db()
+    assert project.name == "Kebun A"
+
+
+def test_history_does_not_list_version_numbers(client, officer, office):
+    person = PersonFactory(office=office, phone="012-3456789")
+    person.phone = "019-8765432"
+    person.save()
+    client.force_login(officer)
+    response = client.get(person.get_absolute_url())
+    assert "019-8765432" in response.text
+    assert "changed version" not in response.text
