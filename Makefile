@@ -54,6 +54,13 @@ SCALES ?= S,M
 bench: $(VENV)/.installed /usr/bin/wrk
 	eval "$$(scripts/postgres.sh)" && $(BIN)/python scripts/bench.py --scales $(SCALES)
 
+# Fault test (not part of `make test`, a few minutes): database connections killed under
+# load, gunicorn workers killed mid-import, concurrent edits, the database unreachable.
+# Uses the database welfare_faults; prints a table and fails if any count is off.
+.PHONY: faults
+faults: $(VENV)/.installed
+	eval "$$(scripts/postgres.sh)" && $(BIN)/python scripts/faults.py
+
 /usr/bin/wrk:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk || true
 

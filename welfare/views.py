@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -131,8 +131,10 @@ def health(request):
 
 def server_error(request):
     """A database that cannot be reached is a temporary outage (503), not a bug;
-    the page is drawn without touching the database."""
-    if isinstance(sys.exc_info()[1], DatabaseError):
+    the page is drawn without touching the database. A connection lost during a
+    query whose error Django swallows (a check constraint validated on save) shows
+    at the next query as InterfaceError, "connection already closed": an outage too."""
+    if isinstance(sys.exc_info()[1], DatabaseError | InterfaceError):
         page = loader.get_template("503.html").render()
         return HttpResponse(page, status=503, headers={"Retry-After": "30"})
     return defaults.server_error(request)

@@ -1,7 +1,7 @@
 from unittest import mock
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection
 
 from programs.models import Project
 
@@ -53,4 +53,21 @@ def test_a_request_that_fails_midway_changes_nothing(client, officer, office):
     ):
         response = client.post("/projects/new/", data)
     assert response.status_code == 503
+    assert not Project.objects.filter(name="Kelas jahitan").exists()
+
+
+def test_a_connection_found_closed_midway_is_an_outage_too(client, officer, office):
+    """Django swallows the error of a check constraint validated on save; the lost
+    connection then shows at the next query as InterfaceError."""
+    client.force_login(officer)
+    client.raise_request_exception = False
+    data = {"name": "Kelas jahitan", "project_type": "economic", "status": "active",
+            "office": office.pk, "start_date": "2026-01-05", "budget": "100"}  # fmt: skip
+    with mock.patch(
+        "django.contrib.messages.api.add_message",
+        side_effect=InterfaceError("connection already closed"),
+    ):
+        response = client.post("/projects/new/", data)
+    assert response.status_code == 503
+    assert "Service temporarily unavailable" in response.text
     assert not Project.objects.filter(name="Kelas jahitan").exists()
