@@ -264,7 +264,7 @@ def case_edit(request, pk):
         request,
         "homehelp/case_form.html",
         {"form": form, "case": case},
-        status=409 if form.conflict else 200,
+        status=409 if form.conflict is not None else 200,
     )
 
 

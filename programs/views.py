@@ -97,7 +97,7 @@ def project_edit(request, pk):
         request,
         "programs/project_form.html",
         {"form": form, "project": project},
-        status=409 if form.conflict else 200,
+        status=409 if form.conflict is not None else 200,
     )
 
 

@@ -179,8 +179,23 @@ if env.bool("BEHIND_PROXY", default=False):
 # --- Logging ----------------------------------------------------------------
 
 # Django's default logging, with every MyKad in a log line masked (welfare/logs.py).
+# Without DEBUG, Django would only mail errors to ADMINS: warnings and errors
+# (500s, 503s, refused requests) go to stderr, where gunicorn and journald keep them.
 LOGGING_CONFIG = "welfare.logs.configure"
-LOGGING = {"version": 1, "disable_existing_loggers": False}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "filters": ["require_debug_false"],
+            "formatter": "plain",
+        }
+    },
+    "root": {"handlers": ["stderr"], "level": env("LOG_LEVEL", default="WARNING")},
+}
 
 # --- E-mail (password resets) ----------------------------------------------
 

@@ -88,7 +88,7 @@ def person_edit(request, pk):
         request,
         "welfare/person_form.html",
         {"form": form, "person": person},
-        status=409 if form.conflict else 200,
+        status=409 if form.conflict is not None else 200,
     )
 
 

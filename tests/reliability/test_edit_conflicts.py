@@ -121,3 +121,15 @@ def test_the_admin_refuses_a_save_over_a_later_change(client, administrator, off
     assert response.status_code == 302
     person.refresh_from_db()
     assert (person.phone, person.address) == ("019-8765432", "Jalan 1")
+
+
+def test_a_conflict_on_a_record_loaded_without_history_still_explains(client, officer, office):
+    project = ProjectFactory(office=office, name="Kebun")
+    project.history.all().delete()  # as load_demo and generate_data write it
+    url = reverse("programs:project-edit", args=[project.pk])
+    client.force_login(officer)
+    data = opened_form(client, url)
+    type(project).objects.filter(pk=project.pk).update(version=2, name="Kebun A")
+    response = client.post(url, {**data, "name": "Kebun B"})
+    assert response.status_code == 409
+    assert "What they changed was not recorded" in response.text

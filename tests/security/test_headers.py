@@ -3,6 +3,7 @@ Content Security Policy on every page, and no full MyKad in any log line."""
 
 import base64
 import hashlib
+import io
 import logging
 import re
 from datetime import date
@@ -164,3 +165,17 @@ def test_a_mykad_in_an_exception_or_message_is_masked_for_every_handler(caplog):
     text = logging.Formatter().format(caplog.records[-1])
     assert "8123" in text
     assert not FULL_MYKAD.search(text), text
+
+
+def test_errors_are_written_to_stderr_masked_when_debug_is_off():
+    """Without DEBUG, Django alone would only mail errors to ADMINS (none here)."""
+    (stderr,) = [h for h in logging.getLogger().handlers if h.get_name() == "stderr"]
+    written = io.StringIO()
+    previous = stderr.setStream(written)
+    try:
+        logging.getLogger("django.request").error("Internal Server Error: /people/510404108123/")
+    finally:
+        stderr.setStream(previous)
+    assert (
+        "ERROR django.request: Internal Server Error: /people/******-**-8123/" in written.getvalue()
+    )
