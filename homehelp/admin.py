@@ -46,6 +46,10 @@ class CaseAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["needs"]
     inlines = [VisitInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.refresh_last_visited_on()  # the inline may have changed visits
+
 
 @admin.register(Visit)
 class VisitAdmin(SimpleHistoryAdmin):
@@ -56,3 +60,19 @@ class VisitAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["case", "volunteer", "concern_resolved_by"]
     filter_horizontal = ["services"]
     date_hierarchy = "visited_on"
+
+    # Each case keeps the day of its latest visit (Case.last_visited_on).
+    def save_model(self, request, obj, form, change):
+        before = Visit.objects.filter(pk=obj.pk).values_list("case", flat=True)
+        cases = {obj.case_id, *before} if change else {obj.case_id}
+        super().save_model(request, obj, form, change)
+        Case.objects.filter(pk__in=cases).refresh_last_visited_on()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        obj.case.refresh_last_visited_on()
+
+    def delete_queryset(self, request, queryset):
+        cases = list(queryset.values_list("case", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        Case.objects.filter(pk__in=cases).refresh_last_visited_on()

@@ -4,7 +4,7 @@ from datetime import date
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from homehelp.models import Case, Organization, Visit, Volunteer
@@ -24,6 +24,14 @@ def visible_volunteers(request):
     if request is None:
         return Volunteer.objects.none()
     return Volunteer.objects.visible_to(request.user).select_related("person")
+
+
+def offer_volunteer_choice_within_an_office(filterset):
+    """The volunteers of a state or of the whole country are too many for a
+    drop-down (25,000 at national scale, a megabyte of page); beyond one office,
+    a volunteer's cases and visits are found on the volunteer's page."""
+    if filterset.request is None or not filterset.request.user.is_district_officer:
+        del filterset.filters["volunteer"]
 
 
 class OrganizationFilter(django_filters.FilterSet):
@@ -59,10 +67,9 @@ class VolunteerFilter(django_filters.FilterSet):
         return queryset.filter(person_search("person__", value))
 
     def filter_load(self, queryset, name, value):
-        """The list's queryset carries open_cases and last_activity_on."""
         if value == "over":
-            return queryset.filter(open_cases__gt=F("max_cases"))
-        return queryset.quiet_since(date.today())
+            return queryset.over_caseload()
+        return queryset.quiet(today=date.today())
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -86,6 +93,10 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields = ["status", "client_type"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_volunteer_choice_within_an_office(self)
 
     def search(self, queryset, name, value):
         return queryset.filter(person_search("client__", value) | Q(oku_card_number=value))
@@ -127,6 +138,10 @@ class VisitFilter(django_filters.FilterSet):
     class Meta:
         model = Visit
         fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_volunteer_choice_within_an_office(self)
 
     def search(self, queryset, name, value):
         return queryset.filter(person_search("case__client__", value))

@@ -273,3 +273,9 @@ class VisitForm(forms.ModelForm):
         self.fields["services"].queryset = Service.objects.all()
         if not self.instance.pk:
             self.initial.setdefault("volunteer", case.volunteer_id)
+
+    def save(self, commit=True):
+        visit = super().save(commit)
+        if commit:
+            visit.case.refresh_last_visited_on()
+        return visit

@@ -2,8 +2,8 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Count, F, Max, Q
+from django.db import models, transaction
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +36,11 @@ class AddDays(models.Func):
             template="date(%(expressions)s || ' days')",
             arg_joiner=", '+' || ",
         )
+
+
+# When the next visit of a case is due: the last visit, or the opening day if
+# never visited, plus the planned frequency.
+VISIT_DUE_ON = AddDays(Coalesce("last_visited_on", "opened_on"), "visit_every_days")
 
 
 class Organization(models.Model):
@@ -100,31 +105,64 @@ class VolunteerQuerySet(ScopedQuerySet):
         return self.filter(active=True, trained_on__isnull=False, trained_on__lte=day)
 
     def with_caseload(self):
-        return self.annotate(
-            open_cases=Count("cases", filter=~Q(cases__status=Case.Status.CLOSED), distinct=True)
+        """Adds open_cases. A subquery per row rather than a join and GROUP BY:
+        under ORDER BY ... LIMIT, PostgreSQL computes it for the page's rows only."""
+        open_cases = (
+            Case.objects.filter(volunteer=OuterRef("pk"))
+            .open()
+            .order_by()
+            .values("volunteer")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
+        return self.annotate(open_cases=Coalesce(Subquery(open_cases), 0))
+
+    def open_cases_by_volunteer(self):
+        """The open cases of these volunteers grouped by volunteer (a values()
+        queryset to aggregate on). Narrowed to these volunteers only when they
+        are narrowed: for the whole country the list of every volunteer would
+        only cost a join."""
+        cases = Case.objects.open().order_by().values("volunteer")
+        if self.query.has_filters():
+            cases = cases.filter(volunteer__in=self.values("pk"))
+        return cases
 
     def over_caseload(self):
-        return self.with_caseload().filter(open_cases__gt=F("max_cases"))
+        """Volunteers with more open cases than their maximum: one grouped pass
+        over the open cases, whatever the number of volunteers."""
+        over = (
+            self.open_cases_by_volunteer()
+            .annotate(n=Count("pk"))
+            .filter(n__gt=F("volunteer__max_cases"))
+            .values("volunteer")
+        )
+        return self.filter(pk__in=over)
 
     def with_last_activity(self):
         """Adds last_activity_on: the latest visit to any of the volunteer's
-        active cases, or the day such a case opened if it was never visited."""
-        return self.annotate(
-            last_activity_on=Max(
-                Coalesce("cases__visits__visited_on", "cases__opened_on"),
-                filter=Q(cases__status=Case.Status.ACTIVE),
-            )
+        active cases, or the day such a case opened if it was never visited.
+        A subquery per row, like with_caseload()."""
+        last = (
+            Case.objects.filter(volunteer=OuterRef("pk"), status=Case.Status.ACTIVE)
+            .order_by()
+            .values("volunteer")
+            .annotate(last=Max(Coalesce("last_visited_on", "opened_on")))
+            .values("last")
         )
+        return self.annotate(last_activity_on=Subquery(last))
 
     def quiet(self, *, today):
         """Volunteers with active cases of which none had a visit in the last 30
-        days (a case never visited counts from the day it opened)."""
-        return self.with_last_activity().quiet_since(today)
-
-    def quiet_since(self, today):
-        """quiet() for a queryset that already has with_last_activity()."""
-        return self.filter(last_activity_on__lt=today - timedelta(days=QUIET_VOLUNTEER_DAYS))
+        days (a case never visited counts from the day it opened): one grouped
+        pass over the open cases."""
+        quiet = (
+            self.open_cases_by_volunteer()
+            .filter(status=Case.Status.ACTIVE)
+            .annotate(last=Max(Coalesce("last_visited_on", "opened_on")))
+            .filter(last__lt=today - timedelta(days=QUIET_VOLUNTEER_DAYS))
+            .values("volunteer")
+        )
+        return self.filter(pk__in=quiet)
 
 
 class Volunteer(models.Model):
@@ -192,12 +230,11 @@ class CaseQuerySet(ScopedQuerySet):
         return self.exclude(status=Case.Status.CLOSED)
 
     def with_last_visit(self):
-        """Adds last_visited_on and visit_due_on (the day by which the next visit
-        is due: last visit, or the opening day if never visited, plus the
-        planned frequency). One aggregate in the same query, never per case."""
-        return self.annotate(last_visited_on=Max("visits__visited_on")).annotate(
-            visit_due_on=AddDays(Coalesce("last_visited_on", "opened_on"), "visit_every_days")
-        )
+        """Adds visit_due_on: the day by which the next visit is due (last
+        visit, or the opening day if never visited, plus the planned frequency).
+        Computed from the case's own columns, so it needs no visit rows, and the
+        index homehelp_case_active_due serves the overdue list in its order."""
+        return self.annotate(visit_due_on=VISIT_DUE_ON)
 
     def overdue(self, *, today):
         """Active cases whose next visit was due before today, longest overdue
@@ -217,6 +254,18 @@ class CaseQuerySet(ScopedQuerySet):
 
     def with_open_concern(self):
         return self.filter(pk__in=Visit.objects.open_concerns().values("case_id"))
+
+    def refresh_last_visited_on(self):
+        """Stores on these cases the day of their latest visit (None if never
+        visited): for bulk writes of visits (demo and benchmark data, the admin)."""
+        last = (
+            Visit.objects.filter(case=OuterRef("pk"))
+            .order_by()
+            .values("case")
+            .annotate(last=Max("visited_on"))
+            .values("last")
+        )
+        return self.update(last_visited_on=Subquery(last))
 
 
 class Case(Versioned):
@@ -285,6 +334,10 @@ class Case(Versioned):
     visit_every_days = models.PositiveSmallIntegerField(
         _("visit every (days)"), default=7, help_text=_("Planned visit frequency.")
     )
+    # The latest visited_on of the case's visits, kept by refresh_last_visited_on()
+    # whenever a visit is added, changed or deleted: the lists and the worklist
+    # sort and filter by it without reading the visits.
+    last_visited_on = models.DateField(_("last visit"), null=True, blank=True, editable=False)
     consent_to_share = models.BooleanField(
         _("consent to share data with the volunteer's organisation"), default=False
     )
@@ -293,7 +346,7 @@ class Case(Versioned):
 
     objects = CaseQuerySet.as_manager()
 
-    history = HistoricalRecords(bases=[AuditedChange])
+    history = HistoricalRecords(bases=[AuditedChange], excluded_fields=["last_visited_on"])
 
     class Meta:
         ordering = ["-opened_on", "-pk"]
@@ -331,7 +384,26 @@ class Case(Versioned):
                 name="homehelp_case_visit_every_days_range",
             ),
         ]
-        indexes = [models.Index(fields=["office", "status"], name="homehelp_case_office_status")]
+        indexes = [
+            models.Index(fields=["office", "status"], name="homehelp_case_office_status"),
+            # The case list, newest first, pages without sorting every case.
+            models.Index(fields=["-opened_on", "-id"], name="homehelp_case_newest_first"),
+            # The open cases of each volunteer, read from the index alone: the
+            # caseload and last-activity figures (VolunteerQuerySet).
+            models.Index(
+                fields=["volunteer"],
+                include=["status", "last_visited_on", "opened_on"],
+                condition=~Q(status="closed"),
+                name="homehelp_case_open_volunteer",
+            ),
+            # The worklist's overdue cases, longest overdue first (due_before()).
+            models.Index(
+                VISIT_DUE_ON,
+                "id",
+                condition=Q(status="active"),
+                name="homehelp_case_active_due",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.client} ({self.get_client_type_display()})"
@@ -342,6 +414,16 @@ class Case(Versioned):
     @property
     def is_open(self):
         return self.status != self.Status.CLOSED
+
+    def refresh_last_visited_on(self):
+        """Call after adding, changing or deleting a visit of this case. The row
+        lock makes two visits recorded at the same moment wait for each other,
+        so that the later transaction reads both and neither date is lost."""
+        with transaction.atomic():
+            cases = Case.objects.filter(pk=self.pk)
+            cases.select_for_update(no_key=True).values_list("pk").first()
+            self.last_visited_on = self.visits.aggregate(last=Max("visited_on"))["last"]
+            cases.update(last_visited_on=self.last_visited_on)
 
     @property
     def last_visit(self):
@@ -463,6 +545,13 @@ class Visit(models.Model):
                 fields=["case"],
                 condition=Q(concern=True, concern_resolved_on__isnull=True),
                 name="homehelp_visit_open_concern",
+            ),
+            # The worklist's open concerns, newest first, without walking past
+            # every visit that has none.
+            models.Index(
+                fields=["-visited_on", "-id"],
+                condition=Q(concern=True, concern_resolved_on__isnull=True),
+                name="homehelp_visit_concern_newest",
             ),
         ]
 

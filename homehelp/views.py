@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,8 +38,28 @@ def require_permission(user, codename):
         raise PermissionDenied
 
 
-def paginate(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def paginate(request, queryset, paginator_class=Paginator):
+    return paginator_class(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+class LimitedCountPaginator(Paginator):
+    """Counts at most `limit` rows: an exact count of every visit in the country
+    costs more than the page itself. Beyond the limit, the pager says "more than"
+    and has no Last link; the filters (dates) narrow the list to older rows."""
+
+    limit = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.limit + 1].count()
+
+    @property
+    def count_is_limited(self):
+        return self.count > self.limit
+
+    @property
+    def limited_pages(self):
+        return self.limit // self.per_page
 
 
 def worklist(request):
@@ -297,7 +318,7 @@ def filtered_visits(request):
 
 def visit_list(request):
     visit_filter = filtered_visits(request)
-    page = paginate(request, visit_filter.qs)
+    page = paginate(request, visit_filter.qs, LimitedCountPaginator)
     return render(request, "homehelp/visit_list.html", {"filter": visit_filter, "page_obj": page})
 
 

@@ -116,6 +116,10 @@ class Project(Versioned):
                 violation_error_message=_("The budget cannot be negative."),
             ),
         ]
+        # The project list, newest first, pages without sorting every project.
+        indexes = [
+            models.Index(fields=["-start_date", "name", "id"], name="programs_project_newest_first")
+        ]
 
     def __str__(self):
         return self.name

@@ -3,8 +3,9 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import HttpResponse
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,9 @@ from welfare.audit import history_in_words, record_access
 from welfare.exports import exported_note, mykad_for, table_response
 from welfare.imports import import_page
 from welfare.models import AccessLog
+from welfare.mykad import normalize_mykad
+
+PARTICIPANTS_PAGE_SIZE = 50
 
 
 def require_permission(user, action, model):
@@ -34,10 +38,19 @@ def require_permission(user, action, model):
 
 def filtered_projects(request):
     """The project list's filter over the user's scope; the page and its exports."""
+    # A subquery rather than a join and GROUP BY: under ORDER BY ... LIMIT,
+    # PostgreSQL counts the participants of the page's projects only.
+    participants = (
+        Participation.objects.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     projects = (
         Project.objects.visible_to(request.user)
         .select_related("office", "district")
-        .annotate(participant_count=Count("participations"))
+        .annotate(participant_count=Coalesce(Subquery(participants), 0))
         .order_by("-start_date", "name", "pk")
     )
     return ProjectFilter(request.GET, queryset=projects, user=request.user)
@@ -61,13 +74,24 @@ def project_detail(request, pk):
         pk=pk,
     )
     counts, total = project.participant_counts()
+    participations = project.participations.select_related("person").order_by("person__name", "pk")
+    search = request.GET.get("q", "").strip()
+    if search:
+        found = Q(person__name__icontains=search)
+        if (digits := normalize_mykad(search)).isdigit():
+            found |= Q(person__mykad__endswith=digits)
+        participations = participations.filter(found)
+    paginator = Paginator(participations, PARTICIPANTS_PAGE_SIZE)
+    if not search:
+        paginator.count = total  # counted above already, with the target groups
     return render(
         request,
         "programs/project_detail.html",
         {
             "project": project,
             "objectives": project.objectives.all(),
-            "participations": project.participations.select_related("person"),
+            "page_obj": paginator.get_page(request.GET.get("page")),
+            "search": search,
             "activities": project.activities.all(),
             "counts_by_target_group": counts,
             "participant_total": total,
@@ -180,45 +204,59 @@ def spreadsheet_safe(text):
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+class Echo:
+    """csv.writer writes a row into this and gets the line back, to stream it."""
+
+    def write(self, line):
+        return line
+
+
 def participants_csv(request, pk):
-    """The participant list for an attendance sheet, MyKad masked."""
+    """The participant list for an attendance sheet, MyKad masked. Streamed:
+    the first lines leave while later participants are still being read."""
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    participations = project.participations.select_related("person").order_by("person__name", "pk")
+    writer = csv.writer(Echo())
+    # The title row also says who exported the list and when.
+    title = [spreadsheet_safe(project.name), exported_note(request.user)]
+    header = [
+        _("No."),
+        _("Name"),
+        _("MyKad number"),
+        _("Target group"),
+        _("Joined on"),
+        _("Left on"),
+        _("Signature"),
+    ]
+
+    def lines():
+        yield "\ufeff"  # so that Excel reads UTF-8
+        yield writer.writerow(title)
+        yield writer.writerow(header)
+        # Read while the first lines travel; one query, not a server-side cursor
+        # (iterator()), for which PostgreSQL plans to return the first rows fast
+        # rather than all of them. The access is logged before any person's
+        # line leaves (the log's bulk insert is one transaction).
+        rows = list(participations)
+        record_access(request, AccessLog.Action.EXPORT, project, people=[p.person_id for p in rows])
+        for number, participation in enumerate(rows, start=1):
+            yield writer.writerow(
+                [
+                    number,
+                    spreadsheet_safe(participation.person.name),
+                    participation.person.masked_mykad,
+                    participation.get_target_group_display(),
+                    participation.joined_on.isoformat(),
+                    participation.left_on.isoformat() if participation.left_on else "",
+                    "",
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="project-{project.pk}-participants.csv"'
     )
     response["X-Exported-By"] = request.user.get_username()
-    response.write("\ufeff")  # so that Excel reads UTF-8
-    writer = csv.writer(response)
-    # The title row also says who exported the list and when.
-    writer.writerow([spreadsheet_safe(project.name), exported_note(request.user)])
-    writer.writerow(
-        [
-            _("No."),
-            _("Name"),
-            _("MyKad number"),
-            _("Target group"),
-            _("Joined on"),
-            _("Left on"),
-            _("Signature"),
-        ]
-    )
-    participations = project.participations.select_related("person")
-    record_access(
-        request, AccessLog.Action.EXPORT, project, people=[p.person for p in participations]
-    )
-    for number, participation in enumerate(participations, start=1):
-        writer.writerow(
-            [
-                number,
-                spreadsheet_safe(participation.person.name),
-                participation.person.masked_mykad,
-                participation.get_target_group_display(),
-                participation.joined_on.isoformat(),
-                participation.left_on.isoformat() if participation.left_on else "",
-                "",
-            ]
-        )
     return response
 
 

@@ -349,6 +349,8 @@ class Person(Versioned):
                 name="person_postcode_5_digits",
             ),
         ]
+        # Lists of people's roles sort by name (volunteers, participants).
+        indexes = [models.Index(fields=["name", "id"], name="welfare_person_name")]
 
     def __str__(self):
         return self.name

@@ -95,6 +95,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # When the database is unreachable, pages answer 503 in seconds, not minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Planner settings for a web application whose data fit in memory or on SSD:
+    # index lookups cost little more than sequential reads, and no parallel
+    # workers compete with the other requests for a small server's cores. With
+    # the defaults (spinning disks), pages of 25 rows scanned the whole people
+    # table (see docs/performance-notes.md).
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options", "-c random_page_cost=1.1 -c max_parallel_workers_per_gather=0"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and sign-in ------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from homehelp.models import Case, Volunteer
+from homehelp.views import LimitedCountPaginator
 from tests.factories import CaseFactory, VisitFactory, VolunteerFactory
 
 TODAY = date.today()
@@ -155,3 +156,29 @@ def test_resolving_a_concern_takes_it_off_the_worklist(client, officer, voluntee
     assert client.get("/homehelp/").context["concern_count"] == 0
     visit.refresh_from_db()
     assert (visit.concern_resolved_on, visit.concern_resolved_by) == (TODAY, officer)
+
+
+def test_visit_list_counts_visits_only_up_to_a_limit(client, hq, volunteer, monkeypatch):
+    monkeypatch.setattr(LimitedCountPaginator, "limit", 30)
+    case = CaseFactory(office=volunteer.office, volunteer=volunteer, opened_on=date(2024, 1, 1))
+    for day in range(31):
+        VisitFactory(
+            case=case, volunteer=volunteer, visited_on=date(2024, 2, 1) + timedelta(days=day)
+        )
+    client.force_login(hq)
+    response = client.get("/homehelp/visits/")
+    assert "Page 1 of more than 1" in response.text
+    assert ">Last<" not in response.text
+    assert "More than 30 visits match" in response.text
+    response = client.get("/homehelp/visits/", {"visited_from": "2024-02-20"})
+    assert "Page 1 of 1" not in response.text  # one page: no pager at all
+    assert "More than 30 visits match" not in response.text
+    assert len(response.context["page_obj"]) == 12
+
+
+def test_volunteer_filter_is_offered_within_one_office_only(client, officer, hq, volunteer):
+    client.force_login(officer)
+    assert '<select name="volunteer"' in client.get("/homehelp/cases/").text
+    client.force_login(hq)
+    assert '<select name="volunteer"' not in client.get("/homehelp/cases/").text
+    assert '<select name="volunteer"' not in client.get("/homehelp/visits/").text

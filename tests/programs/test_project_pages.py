@@ -405,3 +405,41 @@ def test_bad_edit_changes_nothing(client, officer, project, office):
     assert_error_beside(response, "end_date", "The end date cannot be before the start date.")
     project.refresh_from_db()
     assert project.name == "Kebun komuniti Petaling"
+
+
+# --- participants on the project page -------------------------------------------
+
+
+def test_project_page_shows_participants_fifty_at_a_time(client, officer, project):
+    ParticipationFactory.create_batch(60, project=project)
+    client.force_login(officer)
+    response = client.get(project.get_absolute_url())
+    assert "Participants (60)" in response.text
+    assert len(response.context["page_obj"]) == 50
+    assert "Page 1 of 2" in response.text
+    response = client.get(project.get_absolute_url(), {"page": 2})
+    assert len(response.context["page_obj"]) == 10
+
+
+def test_project_page_finds_a_participant_by_name_or_mykad_digits(client, officer, project):
+    ParticipationFactory.create_batch(55, project=project)
+    wanted = ParticipationFactory(project=project, person__name="Siti Zubaidah")
+    client.force_login(officer)
+    for search in ["zubaidah", wanted.person.mykad[-4:]]:
+        response = client.get(project.get_absolute_url(), {"q": search})
+        assert [p.pk for p in response.context["page_obj"]] == [wanted.pk]
+    response = client.get(project.get_absolute_url(), {"q": "nobody of that name"})
+    assert "No participants match." in response.text
+    assert "Participants (56)" in response.text
+
+
+def test_project_page_search_query_count_does_not_grow(
+    client, officer, project, django_assert_num_queries
+):
+    ParticipationFactory.create_batch(60, project=project, person__name="Ahmad")
+    client.force_login(officer)
+    # as the page without a search (test_project_detail_query_count_does_not_grow)
+    # + the count of the participants found
+    with django_assert_num_queries(15):
+        response = client.get(project.get_absolute_url(), {"q": "ahmad", "page": 2})
+    assert len(response.context["page_obj"]) == 10

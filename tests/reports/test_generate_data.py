@@ -45,6 +45,8 @@ def test_every_generated_row_passes_the_model_rules():
         assert visit.volunteer.trained_on <= visit.case.opened_on <= visit.visited_on
         assert visit.visited_on <= (visit.case.closed_on or date.today())
     assert Case.objects.filter(office__code="PKMD-1005").count() >= 3
+    for case in Case.objects.all():
+        assert case.last_visited_on == max((v.visited_on for v in case.visits.all()), default=None)
 
 
 def test_a_person_takes_part_in_a_project_once_and_some_come_back():

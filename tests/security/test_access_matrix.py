@@ -79,6 +79,8 @@ ORGANISATION_ACCESS = {
 }
 # Who may open the "new case" form at all (its volunteer box is checked per record).
 OPENS_CREATE_FORMS = {"officer_a", "officer_b", "officer_c", "administrator"}
+# Who gets the lists' volunteer filter box: it is offered within one office only.
+HAS_VOLUNTEER_FILTER = {"officer_a", "officer_b", "officer_c"}
 
 # Per kind of action and access: (expected status, record shown). A status set
 # allows either; shown None means "not checked" (a write form's own content).
@@ -311,10 +313,10 @@ def attempts_for(label, records):
         ("volunteer", "edit post", "post", "post", f"/homehelp/volunteers/{volunteer.pk}/edit/",
          {"organization": organization.pk, "trained_on": "2020-01-01", "active": "on",
           "max_cases": 5}, volunteer_traces),
-        ("volunteer", "select box: case filter", "list", "get", "/homehelp/cases/", None,
-         [volunteer.person.name], volunteer_box),
-        ("volunteer", "select box: visit filter", "list", "get", "/homehelp/visits/", None,
-         [volunteer.person.name], volunteer_box),
+        ("volunteer", "select box: case filter", "office filter", "get", "/homehelp/cases/",
+         None, [volunteer.person.name], volunteer_box),
+        ("volunteer", "select box: visit filter", "office filter", "get", "/homehelp/visits/",
+         None, [volunteer.person.name], volunteer_box),
         ("volunteer", "select box: new case form", "create form", "get", "/homehelp/cases/new/",
          None, [volunteer.person.name], volunteer_box),
         # case
@@ -376,6 +378,9 @@ def expected(principal, label, record_type, kind):
     if kind == "create form":
         # The page opens for those who may create; the box lists only their own office.
         return (200 if principal in OPENS_CREATE_FORMS else 403, access == KEEP)
+    if kind == "office filter":
+        status, shown = OUTCOMES["list"][access]
+        return (status, shown and principal in HAS_VOLUNTEER_FILTER)
     return OUTCOMES[kind][access]
 
 

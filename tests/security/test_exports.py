@@ -15,7 +15,7 @@ HOSTILE_NAMES = ["=HYPERLINK(1)", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn
 
 
 def csv_rows(response):
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
 def workbook_of(response):
@@ -102,7 +102,7 @@ def test_people_named_like_formulas_are_inert_in_every_export(signed_in, office)
         ParticipationFactory(project=project.project, person__name=name, person__office=office)
         VolunteerFactory(office=office, person__name=name, person__office=office)
     texts = [
-        signed_in.get(f"/projects/{project.project.pk}/participants.csv").content.decode(),
+        signed_in.get(f"/projects/{project.project.pk}/participants.csv").getvalue().decode(),
         signed_in.get("/homehelp/volunteers/export.csv").content.decode(),
     ]
     for text in texts:

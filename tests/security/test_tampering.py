@@ -67,7 +67,7 @@ FAR_TRACES = ["Jauh", "Rahsia", "765 4321"]
 
 
 def assert_no_far_trace(response, far):
-    text = response.content.decode(errors="replace")
+    text = response.getvalue().decode(errors="replace")
     for trace in [*FAR_TRACES, far["person"].mykad, far["person"].formatted_mykad]:
         assert trace not in text, f"{trace!r} in {response.request['PATH_INFO']}"
 

@@ -319,6 +319,7 @@ class Generator:
             + ["concern_resolved_on", "concern_resolved_by"],
         )
         services = Table(Visit.services.through, ["visit", "service"])
+        first_case = case.next_id
 
         # Volunteers: each office's first one was trained before the first case
         # can open, so every case finds a trained volunteer of its office.
@@ -415,6 +416,8 @@ class Generator:
                     services.add(visit_id, service)
             self.flush_if_full(visit, services)
         self.flush(visit, services)
+        # Each case's latest visit, in one update (Case.last_visited_on).
+        Case.objects.filter(pk__gte=first_case).refresh_last_visited_on()
 
 
 class Command(BaseCommand):

@@ -334,6 +334,8 @@ class Command(BaseCommand):
             demo = Demo(today=date.today())
             demo.projects()
             demo.home_help()
+            # The visits were written in bulk: each case's latest visit, in one update.
+            Case.objects.refresh_last_visited_on()
             self.stdout.write(
                 f"Demo data loaded: {Project.objects.count()} projects, "
                 f"{Participation.objects.count()} participations, {Case.objects.count()} cases, "
