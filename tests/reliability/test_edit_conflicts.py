@@ -5,7 +5,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import CaseFactory, PersonFactory, ProjectFactory, UserFactory
+from tests.factories import (
+    CaseFactory,
+    PersonFactory,
+    ProjectFactory,
+    UserFactory,
+    VolunteerFactory,
+)
 from welfare.models import EditConflict
 
 
@@ -133,3 +139,40 @@ def test_a_conflict_on_a_record_loaded_without_history_still_explains(client, of
     response = client.post(url, {**data, "name": "Kebun B"})
     assert response.status_code == 409
     assert "What they changed was not recorded" in response.text
+
+
+# page -> the most queries it may run (including the request's savepoint and its
+# release), the same with 1 and with 20 of the rows the page lists or offers.
+EDIT_PAGES = {
+    "person": 12,
+    "person-edit": 9,
+    "person-delete": 12,
+    "case-edit": 13,
+    "project-edit": 14,
+}
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+@pytest.mark.parametrize("page", EDIT_PAGES)
+def test_person_and_edit_pages_run_a_fixed_number_of_queries(
+    client, officer, office, django_assert_max_num_queries, page, rows
+):
+    person = PersonFactory(office=office)
+    for n in range(rows):  # history rows for the person's page
+        person.phone = f"012-{n:07d}"
+        person.save()
+    case = CaseFactory(office=office, client=person)
+    for _ in range(rows):  # volunteers offered by the case form
+        VolunteerFactory(office=office)
+    project = ProjectFactory(office=office)
+    url = {
+        "person": person.get_absolute_url(),
+        "person-edit": reverse("person-edit", args=[person.pk]),
+        "person-delete": reverse("person-delete", args=[person.pk]),
+        "case-edit": reverse("homehelp:case-edit", args=[case.pk]),
+        "project-edit": reverse("programs:project-edit", args=[project.pk]),
+    }[page]
+    client.force_login(officer)
+    client.get(url)  # the session's first request renews it
+    with django_assert_max_num_queries(EDIT_PAGES[page]):
+        assert client.get(url).status_code == 200
