@@ -116,6 +116,7 @@ def load(scale, base_url, reuse):
     env = environment(url)
     if reuse and database_has_data(url):
         print(f"[{scale}] reusing {name}", flush=True)
+        manage(env, "migrate", "--no-input", "-v0")  # the code may have moved on
         return url, env, previous_generation(scale)
     print(f"[{scale}] creating {name}", flush=True)
     recreate_database(base_url, name)

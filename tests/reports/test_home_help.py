@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from homehelp.models import Case, Visit
+from homehelp.models import Case, Service, Visit
+from reports import queries
 from tests.factories import CaseFactory, PersonFactory, VisitFactory, VolunteerFactory
 from welfare.models import Constituency, Office
 
@@ -145,10 +146,11 @@ def test_queries_do_not_grow_with_rows(client, hq, office, rows, django_assert_m
         for _ in range(rows)
     )
     client.force_login(hq)
-    # session, user, groups; states, counts by state, national total, services,
-    # offices with an active case, all offices, constituencies with one, all constituencies
+    # session, user, groups; states, counts by state, national total, visits by
+    # service and the services, offices with an active case, all offices,
+    # constituencies with one, all constituencies
     # + the savepoint each request runs in (ATOMIC_REQUESTS) and its release
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         assert client.get(URL, {"year": 2024}).status_code == 200
     with django_assert_max_num_queries(8):
         assert read_csv(client.get(URL, {"year": 2024, "format": "csv"}))[-1]["visits"] == str(rows)
@@ -158,3 +160,21 @@ def test_queries_do_not_grow_with_rows(client, hq, office, rows, django_assert_m
 def test_bad_filters_are_refused_with_400(client, hq, params):
     client.force_login(hq)
     assert client.get(URL, params).status_code == 400
+
+
+@pytest.mark.parametrize("client_type", ["", "senior", "oku"])
+def test_services_given_count_the_years_visits_of_each_service(random_visits, client_type):
+    rng = random.Random(5)
+    services = list(Service.objects.all())
+    expected = defaultdict(int)
+    for visit in Visit.objects.select_related("case"):
+        given = rng.sample(services, rng.randint(0, 3))
+        visit.services.set(given)
+        if visit.visited_on.year == 2024 and client_type in ("", visit.case.client_type):
+            for service in given:
+                expected[service.code] += 1
+    counted = {
+        s.code: s.visits_given for s in queries.services_given(year=2024, client_type=client_type)
+    }
+    assert counted == {s.code: expected[s.code] for s in services}
+    assert sum(counted.values()) > 0
