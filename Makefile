@@ -47,12 +47,13 @@ messages: $(VENV)/.installed
 	DEBUG=true $(BIN)/python manage.py makemessages -l ms --no-obsolete --ignore=.venv --ignore=tests --ignore=staticfiles
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
 
-# Benchmark at national scale (not part of `make test`): SCALES=S,M by default, SCALES=S,M,L
-# for the largest. Uses databases welfare_bench_<scale>; writes docs/performance.md and .json.
+# Benchmark at national scale (not part of `make test`; about 40 minutes, most of it L):
+# SCALES=S,M for a quicker run. Uses databases welfare_bench_<scale>, generated once (kept:
+# BENCH_ARGS=--reuse measures them again); writes docs/performance.md and .json.
 .PHONY: bench
-SCALES ?= S,M
+SCALES ?= S,M,L
 bench: $(VENV)/.installed /usr/bin/wrk
-	eval "$$(scripts/postgres.sh)" && $(BIN)/python scripts/bench.py --scales $(SCALES)
+	eval "$$(scripts/postgres.sh)" && $(BIN)/python scripts/bench.py --scales $(SCALES) $(BENCH_ARGS)
 
 # Fault test (not part of `make test`, a few minutes): database connections killed under
 # load, gunicorn workers killed mid-import, concurrent edits, the database unreachable.
