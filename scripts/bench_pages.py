@@ -147,8 +147,9 @@ def pages(office):
     today = date.today()
     big_project = Project.objects.order_by("-pk").first()
     typical_project = Project.objects.filter(office=office).order_by("pk").first()
+    # An active case, whose page has the visit form at every scale: the same queries.
     busiest_case = (
-        Visit.objects.filter(case__office=office)
+        Visit.objects.filter(case__office=office, case__status=Case.Status.ACTIVE)
         .values("case")
         .annotate(n=Count("pk"))
         .order_by("-n")
