@@ -6,7 +6,7 @@ import pytest
 
 from homehelp.models import Case, Service, Visit
 from tests.factories import CaseFactory, PersonFactory, VolunteerFactory, make_mykad
-from welfare.models import Constituency, Person
+from welfare.models import AccessLog, Constituency, Person
 
 
 @pytest.fixture
@@ -116,8 +116,11 @@ def test_existing_person_is_reused_and_shows_only_name_and_year(signed_in, offic
     person = PersonFactory(
         office=far_office, name="Wan Aminah", address="Lot 5, Kampung Sireh", phone="0123456789"
     )
-    response = signed_in.get(f"/homehelp/cases/new/?mykad={person.mykad}")
+    response = signed_in.post("/homehelp/cases/new/", {"mykad": person.mykad, "lookup": "1"})
     assert "Wan Aminah" in response.text and "1950" in response.text
+    assert not Case.objects.exists()  # a look-up saves nothing
+    looked_up = AccessLog.objects.get()
+    assert (looked_up.object_type, looked_up.person) == ("MyKad look-up", person)
     assert "Kampung Sireh" not in response.text and "0123456789" not in response.text
     response = signed_in.post("/homehelp/cases/new/", case_data(office, mykad=person.mykad))
     assert response.status_code == 302
@@ -216,3 +219,17 @@ def test_bad_mykad_is_answered_beside_the_field(signed_in, office):
     response = signed_in.post("/homehelp/cases/new/", case_data(office, mykad="12345"))
     assert_error_beside(response, "form", "mykad", "12 digits")
     assert not Case.objects.exists()
+
+
+def test_a_mykad_look_up_never_travels_in_the_url(signed_in):
+    page = signed_in.get("/homehelp/volunteers/new/").text
+    assert '<form method="post" class="row g-2' in page
+    assert 'name="lookup"' in page
+    # An old bookmark with the number in the URL is not looked up.
+    person = PersonFactory(name="Wan Aminah")
+    response = signed_in.get("/homehelp/cases/new/", {"mykad": person.mykad})
+    assert "Wan Aminah" not in response.text
+    assert (
+        "Wan Aminah"
+        in signed_in.post("/homehelp/cases/new/", {"mykad": person.mykad, "lookup": "1"}).text
+    )

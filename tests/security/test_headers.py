@@ -134,9 +134,9 @@ def test_no_full_mykad_in_any_log_line(client, officer, office, caplog, settings
                 {"mykad": mykad, "name": "Log Test", "target_group": "community",
                  "joined_on": date.today().isoformat()},
             )  # fmt: skip
-            client.get("/homehelp/volunteers/new/", {"mykad": mykad})
+            client.post("/homehelp/volunteers/new/", {"mykad": mykad, "lookup": "1"})
             client.post("/homehelp/volunteers/new/", {"mykad": mykad, "name": "Log Test"})
-            client.get("/homehelp/cases/new/", {"mykad": mykad})
+            client.post("/homehelp/cases/new/", {"mykad": mykad, "lookup": "1"})
             client.post("/homehelp/cases/new/", {"mykad": mykad, "name": "Log Test"})
             client.get("/homehelp/cases/", {"q": mykad})
             client.get("/homehelp/volunteers/", {"q": mykad})
