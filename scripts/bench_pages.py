@@ -76,11 +76,15 @@ HOME_HELP_SQL = [
 # The HTML page also shows the services given and the coverage.
 HOME_HELP_PAGE_SQL = HOME_HELP_SQL + [
     """
-    SELECT s.id, s.code, count(v.id)
+    SELECT s.id, s.code, coalesce(given.visits, 0)
     FROM homehelp_service s
-    LEFT JOIN homehelp_visit_services vs ON vs.service_id = s.id
-    LEFT JOIN homehelp_visit v ON v.id = vs.visit_id AND v.visited_on BETWEEN %(first)s AND %(last)s
-    GROUP BY s.id ORDER BY s.position
+    LEFT JOIN (
+        SELECT vs.service_id, count(*) AS visits
+        FROM homehelp_visit v JOIN homehelp_visit_services vs ON vs.visit_id = v.id
+        WHERE v.visited_on BETWEEN %(first)s AND %(last)s
+        GROUP BY vs.service_id
+    ) given ON given.service_id = s.id
+    ORDER BY s.position
     """,
     "SELECT DISTINCT constituency_id FROM homehelp_case WHERE status = 'active'",
     "SELECT count(DISTINCT office_id) FROM homehelp_case WHERE status = 'active'",
