@@ -87,7 +87,7 @@ def test_programme_enrolment_links_the_person_and_shows_name_and_year(signed_in,
 
 @pytest.mark.parametrize("url", ["/homehelp/volunteers/new/", "/homehelp/cases/new/"])
 def test_lookup_on_home_help_forms_shows_name_and_year_only(signed_in, elsewhere, url):
-    response = signed_in.get(url, {"mykad": elsewhere.mykad})
+    response = signed_in.post(url, {"mykad": elsewhere.mykad, "lookup": "1"})
     text = response.content.decode()
     assert "This MyKad number is already recorded: <strong>Mak Som</strong>, born 1950" in text
     assert_only_identity(text, elsewhere)
