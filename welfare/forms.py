@@ -10,8 +10,9 @@ from welfare.mykad import birth_date, normalize_mykad, validate_mykad
 class VersionedForm(forms.ModelForm):
     """A form for a Versioned model that carries the version the user started
     from. save_unless_conflict() refuses to save over a later change by someone
-    else: the form then lists those changes (`conflict`) and takes the current
-    version, so that submitting again re-applies the user's values knowingly."""
+    else: the form then lists those changes (`conflict`), takes them into the
+    fields the user did not touch, and takes the current version, so that
+    submitting again applies the user's own changes on top of theirs."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -9,6 +9,7 @@ from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_POST
@@ -100,7 +101,10 @@ def person_delete(request, pk):
         messages.success(
             request,
             _("%(name)s was deleted. An administrator can restore the record until %(date)s.")
-            % {"name": person.name, "date": person.restorable_until.strftime("%d/%m/%Y")},
+            % {
+                "name": person.name,
+                "date": localtime(person.restorable_until).strftime("%d/%m/%Y"),
+            },
         )
         return redirect("home")
     return render(
