@@ -22,10 +22,11 @@ def keep_address_of_change(sender, history_instance, **kwargs):
         history_instance.ip_address = client_address(request)
 
 
-def history_attrs(request):
-    """For bulk_create_with_history / bulk_update_with_history, which send no signal:
-    `custom_historical_attrs=history_attrs(request)`."""
-    return {"ip_address": client_address(request)}
+def history_attrs():
+    """The address of the request being served, for bulk_create_with_history,
+    which sends no signal to keep_address_of_change."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    return {"ip_address": client_address(request)} if request is not None else {}
 
 
 def record_access(request, action, subject, people=()):

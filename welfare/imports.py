@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
 from simple_history.utils import bulk_create_with_history
 
+from welfare.audit import history_attrs
 from welfare.exports import table_response
 from welfare.models import Office, Person
 from welfare.mykad import normalize_mykad
@@ -356,9 +357,16 @@ class Import:
 
 def bulk_create(model, objects, user):
     """Inserts a thousand rows per query; a model that keeps an audit history
-    (django-simple-history) gets its history rows the same way, by `user`."""
+    (django-simple-history) gets its history rows the same way, by `user`, from
+    the request's address."""
     if hasattr(model, "history"):
-        return bulk_create_with_history(objects, model, batch_size=BATCH_SIZE, default_user=user)
+        return bulk_create_with_history(
+            objects,
+            model,
+            batch_size=BATCH_SIZE,
+            default_user=user,
+            custom_historical_attrs=history_attrs(),
+        )
     return model.objects.bulk_create(objects, BATCH_SIZE)
 
 

@@ -307,3 +307,15 @@ def test_the_staged_rows_are_removed_only_once_the_import_is_committed(
     for callback in callbacks:
         callback()
     assert not staged.exists()
+
+
+def test_imported_rows_keep_the_address_they_came_from_in_their_history(client, officer, project):
+    client.force_login(officer)
+    preview = upload(
+        client,
+        import_url(project),
+        csv_file([PARTICIPANT_HEADINGS, *participant_rows(2)]),
+    )
+    client.post(import_url(project), {"token": preview.context["token"]}, REMOTE_ADDR="10.1.2.3")
+    assert set(Participation.history.values_list("ip_address", flat=True)) == {"10.1.2.3"}
+    assert set(Person.history.values_list("ip_address", flat=True)) == {"10.1.2.3"}
