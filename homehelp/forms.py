@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
-from welfare.forms import VersionedForm
+from welfare.forms import SubmitOnceForm, VersionedForm
 from welfare.models import Constituency, Office, Person
 from welfare.mykad import normalize_mykad, validate_mykad
 
@@ -249,7 +249,7 @@ class CaseCloseForm(forms.ModelForm):
         return self.instance
 
 
-class VisitForm(forms.ModelForm):
+class VisitForm(SubmitOnceForm, forms.ModelForm):
     minutes = forms.IntegerField(label=_("Minutes spent"), min_value=1, max_value=720)
 
     class Meta:

@@ -342,8 +342,10 @@ def visit_create(request, case_pk):
         raise PermissionDenied
     form = VisitForm(request.POST, case=case)
     if form.is_valid():
-        form.save()
-        messages.success(request, _("Visit recorded."))
+        if form.save_once():
+            messages.success(request, _("Visit recorded."))
+        else:
+            messages.info(request, _("This visit was sent twice; it is recorded once."))
         return redirect(case)
     return case_detail(request, case_pk, visit_form=form)
 

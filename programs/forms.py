@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Activity, Participation, Project
-from welfare.forms import VersionedForm
+from welfare.forms import SubmitOnceForm, VersionedForm
 from welfare.models import District, Office, Person, User, office_scope
 from welfare.mykad import birth_date, normalize_mykad, validate_mykad
 
@@ -48,7 +48,7 @@ class ProjectFilter(django_filters.FilterSet):
         )
 
 
-class ProjectForm(VersionedForm):
+class ProjectForm(SubmitOnceForm, VersionedForm):
     class Meta:
         model = Project
         fields = [
@@ -93,7 +93,7 @@ class ProjectForm(VersionedForm):
         self.fields["budget"].min_value = 0
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(SubmitOnceForm, forms.ModelForm):
     class Meta:
         model = Activity
         fields = ["date", "summary", "attendance"]

@@ -104,9 +104,11 @@ def project_create(request):
     require_permission(request.user, "add", "project")
     form = ProjectForm(request.POST or None, user=request.user)
     if form.is_valid():
-        project = form.save()
-        messages.success(request, _("Project created."))
-        return redirect(project)
+        if project := form.save_once():
+            messages.success(request, _("Project created."))
+            return redirect(project)
+        messages.info(request, _("This project was sent twice; it is created once."))
+        return redirect("programs:project-list")
     return render(request, "programs/project_form.html", {"form": form})
 
 
@@ -193,8 +195,10 @@ def activity_add(request, pk):
     form = ActivityForm(request.POST or None, initial={"date": timezone.localdate()})
     if form.is_valid():
         form.instance.project = project
-        form.save()
-        messages.success(request, _("Activity recorded."))
+        if form.save_once():
+            messages.success(request, _("Activity recorded."))
+        else:
+            messages.info(request, _("This activity was sent twice; it is recorded once."))
         return redirect(project)
     return render(request, "programs/activity_form.html", {"form": form, "project": project})
 

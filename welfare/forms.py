@@ -1,10 +1,35 @@
+import secrets
+
 from django import forms
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from welfare.audit import history_in_words
-from welfare.models import EditConflict, Person
+from welfare.models import EditConflict, Person, Submission
 from welfare.mykad import birth_date, normalize_mykad, validate_mykad
+
+
+class SubmitOnceForm(forms.Form):
+    """A form whose page carries a token of its own: save_once() saves the first
+    submission of a page and ignores the same page sent again."""
+
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].initial = secrets.token_urlsafe(16)
+
+    def save_once(self):
+        """The record saved, or None when this page was sent before. A second
+        request with the token waits on the unique index until the first one
+        commits or rolls back, so the record exists exactly once either way."""
+        if token := self.cleaned_data.get("submission"):
+            try:
+                with transaction.atomic():
+                    Submission.objects.create(token=token)
+            except IntegrityError:
+                return None
+        return self.save()
 
 
 class VersionedForm(forms.ModelForm):

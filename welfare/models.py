@@ -447,3 +447,18 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.get_action_display()} {self.object_type} {self.object_id or ''}"
+
+
+class Submission(models.Model):
+    """The token of a form page that was sent once, so that sending the same page
+    again (a double click, a resend after a lost answer) saves nothing more."""
+
+    token = models.CharField(max_length=32, unique=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self):
+        return self.token

@@ -1,20 +1,23 @@
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from welfare.models import Person
+from welfare.models import Person, Submission
 
 
 class Command(BaseCommand):
     help = (
         "Erases the people deleted longer ago than PERSON_RETENTION_DAYS, with their "
-        "change history. Safe to run daily."
+        "change history, and forgets the form submissions of the days before. Run daily."
     )
 
     def handle(self, *args, **options):
+        now = timezone.now()
         with transaction.atomic():
             ids = list(
-                Person.all_objects.purgeable(now=timezone.now())
+                Person.all_objects.purgeable(now=now)
                 .select_for_update()
                 .values_list("pk", flat=True)
             )
@@ -22,4 +25,6 @@ class Command(BaseCommand):
             # After the deletion, which adds a history row of its own: the history
             # holds every old name, address and phone of the person.
             Person.history.filter(id__in=ids).delete()
-        self.stdout.write(f"Erased {len(ids)} deleted people.")
+            # A page sent again after a day is a new submission, not a double click.
+            forgotten, _ = Submission.objects.filter(at__lt=now - timedelta(days=1)).delete()
+        self.stdout.write(f"Erased {len(ids)} deleted people; forgot {forgotten} form submissions.")
