@@ -3,13 +3,21 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from welfare.models import AuditedChange, Constituency, Office, Person, ScopedQuerySet, Versioned
+from welfare.models import (
+    AuditedChange,
+    Constituency,
+    Office,
+    Person,
+    ScopedQuerySet,
+    Versioned,
+    per_row,
+)
 
 QUIET_VOLUNTEER_DAYS = 30
 
@@ -105,17 +113,9 @@ class VolunteerQuerySet(ScopedQuerySet):
         return self.filter(active=True, trained_on__isnull=False, trained_on__lte=day)
 
     def with_caseload(self):
-        """Adds open_cases. A subquery per row rather than a join and GROUP BY:
-        under ORDER BY ... LIMIT, PostgreSQL computes it for the page's rows only."""
-        open_cases = (
-            Case.objects.filter(volunteer=OuterRef("pk"))
-            .open()
-            .order_by()
-            .values("volunteer")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return self.annotate(open_cases=Coalesce(Subquery(open_cases), 0))
+        """Adds open_cases, for the page's rows only (per_row)."""
+        open_cases = per_row(Case.objects.open(), "volunteer", Count("pk"))
+        return self.annotate(open_cases=Coalesce(open_cases, 0))
 
     def open_cases_by_volunteer(self):
         """The open cases of these volunteers grouped by volunteer (a values()
@@ -141,15 +141,10 @@ class VolunteerQuerySet(ScopedQuerySet):
     def with_last_activity(self):
         """Adds last_activity_on: the latest visit to any of the volunteer's
         active cases, or the day such a case opened if it was never visited.
-        A subquery per row, like with_caseload()."""
-        last = (
-            Case.objects.filter(volunteer=OuterRef("pk"), status=Case.Status.ACTIVE)
-            .order_by()
-            .values("volunteer")
-            .annotate(last=Max(Coalesce("last_visited_on", "opened_on")))
-            .values("last")
-        )
-        return self.annotate(last_activity_on=Subquery(last))
+        Computed for the page's rows only (per_row)."""
+        active = Case.objects.filter(status=Case.Status.ACTIVE)
+        last = per_row(active, "volunteer", Max(Coalesce("last_visited_on", "opened_on")))
+        return self.annotate(last_activity_on=last)
 
     def quiet(self, *, today):
         """Volunteers with active cases of which none had a visit in the last 30
@@ -258,14 +253,7 @@ class CaseQuerySet(ScopedQuerySet):
     def refresh_last_visited_on(self):
         """Stores on these cases the day of their latest visit (None if never
         visited): for bulk writes of visits (demo and benchmark data, the admin)."""
-        last = (
-            Visit.objects.filter(case=OuterRef("pk"))
-            .order_by()
-            .values("case")
-            .annotate(last=Max("visited_on"))
-            .values("last")
-        )
-        return self.update(last_visited_on=Subquery(last))
+        return self.update(last_visited_on=per_row(Visit.objects.all(), "case", Max("visited_on")))
 
 
 class Case(Versioned):

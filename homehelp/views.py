@@ -296,7 +296,7 @@ def case_edit(request, pk):
         request,
         "homehelp/case_form.html",
         {"form": form, "case": case},
-        status=409 if form.conflict is not None else 200,
+        status=form.status_code,
     )
 
 

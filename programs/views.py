@@ -3,7 +3,7 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +23,7 @@ from programs.models import Participation, Project
 from welfare.audit import history_in_words, record_access
 from welfare.exports import exported_note, mykad_for, table_response
 from welfare.imports import import_page
-from welfare.models import AccessLog
+from welfare.models import AccessLog, per_row
 from welfare.mykad import normalize_mykad
 
 PARTICIPANTS_PAGE_SIZE = 50
@@ -38,19 +38,11 @@ def require_permission(user, action, model):
 
 def filtered_projects(request):
     """The project list's filter over the user's scope; the page and its exports."""
-    # A subquery rather than a join and GROUP BY: under ORDER BY ... LIMIT,
-    # PostgreSQL counts the participants of the page's projects only.
-    participants = (
-        Participation.objects.filter(project=OuterRef("pk"))
-        .order_by()
-        .values("project")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    participants = per_row(Participation.objects.all(), "project", Count("pk"))
     projects = (
         Project.objects.visible_to(request.user)
         .select_related("office", "district")
-        .annotate(participant_count=Coalesce(Subquery(participants), 0))
+        .annotate(participant_count=Coalesce(participants, 0))
         .order_by("-start_date", "name", "pk")
     )
     return ProjectFilter(request.GET, queryset=projects, user=request.user)
@@ -123,7 +115,7 @@ def project_edit(request, pk):
         request,
         "programs/project_form.html",
         {"form": form, "project": project},
-        status=409 if form.conflict is not None else 200,
+        status=form.status_code,
     )
 
 

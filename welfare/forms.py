@@ -51,6 +51,11 @@ class VersionedForm(forms.ModelForm):
             self.instance.version = self.cleaned_data["version"]
         super()._post_clean()
 
+    @property
+    def status_code(self):
+        """Of the page showing this form: 409 Conflict after a refused save."""
+        return 200 if self.conflict is None else 409
+
     def save_unless_conflict(self):
         """Saves and returns the record, or returns None after a conflict."""
         try:

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -176,6 +176,14 @@ def office_scope(user, path):
     if not user.is_authenticated:
         return Q(pk__in=[])
     return user.office_scope(path)
+
+
+def per_row(related, link, aggregate):
+    """`aggregate` over the rows of `related` that `link` ties to each outer row,
+    as a correlated subquery: under ORDER BY ... LIMIT, PostgreSQL computes it for
+    the page's rows only, where a join and GROUP BY would group every row first."""
+    rows = related.filter(**{link: OuterRef("pk")}).order_by().values(link)
+    return Subquery(rows.annotate(value=aggregate).values("value"))
 
 
 class ScopedQuerySet(models.QuerySet):

@@ -89,7 +89,7 @@ def person_edit(request, pk):
         request,
         "welfare/person_form.html",
         {"form": form, "person": person},
-        status=409 if form.conflict is not None else 200,
+        status=form.status_code,
     )
 
 
