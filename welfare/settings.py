@@ -134,6 +134,7 @@ SESSION_MAX_HOURS = 12
 # A deleted person stays restorable by an administrator this long; then
 # `manage.py purge_deleted` (daily) erases the record and its history.
 PERSON_RETENTION_DAYS = env.int("PERSON_RETENTION_DAYS", default=30)
+
 # Roles asked for a second factor (TOTP) after the password: "HQ" and
 # "administrator" (superusers). District and state officers are not asked.
 OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["HQ", "administrator"])
