@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
+from welfare.admin import MyKadSearch
 from welfare.forms import AdminVersionedForm
 
 
@@ -19,7 +20,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Volunteer)
-class VolunteerAdmin(SimpleHistoryAdmin):
+class VolunteerAdmin(MyKadSearch, SimpleHistoryAdmin):
     list_display = ["person", "organization", "office", "trained_on", "active", "max_cases"]
     list_filter = ["active", "organization__kind", "office__state", "organization"]
     list_select_related = ["person", "organization", "office"]
@@ -35,7 +36,7 @@ class VisitInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(MyKadSearch, SimpleHistoryAdmin):
     form = AdminVersionedForm
     list_display = ["client", "client_type", "office", "volunteer", "status", "opened_on"]
     list_filter = ["status", "client_type", "living_arrangement", "office__state"]
@@ -52,7 +53,7 @@ class CaseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(SimpleHistoryAdmin):
+class VisitAdmin(MyKadSearch, SimpleHistoryAdmin):
     list_display = ["case", "volunteer", "visited_on", "minutes", "concern", "concern_resolved_on"]
     list_filter = ["concern", "visited_on", "case__office__state"]
     list_select_related = ["case__client", "volunteer__person"]

@@ -4,103 +4,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
-from welfare.forms import SubmitOnceForm, VersionedForm
-from welfare.models import Constituency, Office, Person
-from welfare.mykad import normalize_mykad, validate_mykad
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from welfare.forms import DATE_INPUT as DATE
+from welfare.forms import PersonByMyKadForm, SubmitOnceForm, UserForm, VersionedForm
+from welfare.models import Constituency, Office
 
 
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "registration_number", "kind", "contact_person", "phone", "email"]
-
-
-class PersonByMyKadForm(forms.ModelForm):
-    """A form for a record that starts from a person (a volunteer, a client).
-    The MyKad decides: a person already recorded is reused, never duplicated, and
-    the officer sees only the name and year of birth of that person; otherwise the
-    details below create the person with Person.objects.register()."""
-
-    person_field = None  # the model's foreign key to Person
-    person_fields = ["name", "date_of_birth", "sex", "phone", "address", "postcode"]
-
-    mykad = forms.CharField(
-        label=_("MyKad number"),
-        required=False,
-        max_length=20,
-        help_text=_("12 digits. Leave empty if the person has none."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    name = forms.CharField(label=_("Name"), max_length=150, required=False)
-    date_of_birth = forms.DateField(
-        label=_("Date of birth"),
-        required=False,
-        widget=DATE,
-        help_text=_("Only without a MyKad number; the MyKad gives it otherwise."),
-    )
-    sex = forms.ChoiceField(
-        label=_("Sex"), choices=[("", "—"), *Person.Sex.choices], required=False
-    )
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
-    address = forms.CharField(
-        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    postcode = forms.CharField(label=_("Postcode"), max_length=5, required=False)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        self.order_fields(["mykad", *self.person_fields])
-        mykad = self.data.get("mykad") if self.is_bound else self.initial.get("mykad")
-        self.existing_person = self.find_person(mykad)
-        if self.existing_person:
-            for name in self.person_fields:
-                del self.fields[name]
-
-    @staticmethod
-    def find_person(mykad):
-        try:
-            validate_mykad(mykad or "")
-        except forms.ValidationError:
-            return None
-        mykad = normalize_mykad(mykad)
-        return Person.objects.filter(mykad=mykad).first() if mykad else None
-
-    def clean_mykad(self):
-        validate_mykad(self.cleaned_data["mykad"])
-        return normalize_mykad(self.cleaned_data["mykad"])
-
-    def clean(self):
-        cleaned = self.cleaned_data
-        if self.existing_person:
-            person = self.existing_person
-        else:
-            if not cleaned.get("name"):
-                self.add_error("name", _("Give the person's name."))
-            if not cleaned.get("mykad") and not cleaned.get("date_of_birth"):
-                if "mykad" not in self.errors:
-                    self.add_error(
-                        "date_of_birth", _("Without a MyKad number, give the date of birth.")
-                    )
-            person = Person(
-                mykad=cleaned.get("mykad", ""), date_of_birth=cleaned.get("date_of_birth")
-            )
-            person.fill_from_mykad()
-        # Before the record's own checks, so that they (age on opening) see the person.
-        setattr(self.instance, self.person_field, person)
-        return super().clean()
-
-    def save(self, commit=True):
-        person = self.existing_person
-        if person is None:
-            details = {name: self.cleaned_data[name] for name in self.person_fields}
-            details["date_of_birth"] = details["date_of_birth"] or None
-            person, _ = Person.objects.register(
-                mykad=self.cleaned_data["mykad"], office=self.office, **details
-            )
-        setattr(self.instance, self.person_field, person)
-        return super().save(commit)
 
 
 def office_choice(form, user, instance_office):
@@ -116,16 +28,19 @@ def office_choice(form, user, instance_office):
     return None
 
 
-class VolunteerForm(forms.ModelForm):
+class VolunteerForm(UserForm):
     class Meta:
         model = Volunteer
         fields = ["organization", "trained_on", "active", "max_cases"]
         widgets = {"trained_on": DATE}
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         office = self.instance.office if self.instance.office_id else None
-        self.office = office_choice(self, user, office)
+        self.office = office_choice(self, self.user, office)
+
+    def office_of_new_person(self):
+        return self.office
 
     def clean(self):
         cleaned = super().clean()
@@ -149,7 +64,7 @@ class VolunteerCreateForm(PersonByMyKadForm, VolunteerForm):
         return person.volunteer_roles.filter(office=self.office).exists()
 
 
-class CaseForm(VersionedForm):
+class CaseForm(VersionedForm, UserForm):
     class Meta:
         model = Case
         fields = [
@@ -173,8 +88,9 @@ class CaseForm(VersionedForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        user = self.user
         office = self.instance.office if self.instance.office_id else None
         self.office = office_choice(self, user, office)
         volunteers = Volunteer.objects.visible_to(user).filter(
@@ -213,6 +129,9 @@ class CaseForm(VersionedForm):
                 field = "mykad" if "mykad" in self.fields else "status"
                 self.add_error(field, _("This client already has an open case."))
         return cleaned
+
+    def office_of_new_person(self):
+        return self.office
 
     def has_other_open_case(self, client):
         others = client.homehelp_cases.exclude(pk=self.instance.pk)

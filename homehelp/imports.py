@@ -19,7 +19,6 @@ from welfare.imports import (
     simplify,
 )
 from welfare.models import Constituency
-from welfare.mykad import normalize_mykad
 
 HOMEHELP_PERSON_COLUMNS = [
     *PERSON_COLUMNS,
@@ -70,23 +69,18 @@ class VolunteerRowForm(ImportRowForm, VolunteerCreateForm):
     class Meta(VolunteerCreateForm.Meta):
         fields = ["trained_on", "active", "max_cases"]
 
-    def __init__(self, data, *, people, volunteers_here, **kwargs):
-        self.people = people
+    def __init__(self, data, *, volunteers_here, **kwargs):
         self.volunteer_offices = volunteers_here
         super().__init__(data, **kwargs)
         # The page leaves this to the database constraint, which rows are not checked against.
         self.fields["max_cases"].validators.append(MinValueValidator(1))
-
-    def find_person(self, mykad):
-        return self.people.get(normalize_mykad(mykad or ""))
 
     def volunteers_here(self, person):
         return (person.pk, self.office.pk) in self.volunteer_offices
 
 
 class CaseRowForm(ImportRowForm, CaseCreateForm):
-    def __init__(self, data, *, people, open_case_clients, constituencies, **kwargs):
-        self.people = people
+    def __init__(self, data, *, open_case_clients, constituencies, **kwargs):
         self.open_case_clients = open_case_clients
         super().__init__(data, **kwargs)
         self.fields["constituency"] = PreloadedChoiceField(
@@ -96,9 +90,6 @@ class CaseRowForm(ImportRowForm, CaseCreateForm):
                 "invalid_choice": _("Unknown constituency: give its code (e.g. P.104) or its name.")
             },
         )
-
-    def find_person(self, mykad):
-        return self.people.get(normalize_mykad(mykad or ""))
 
     def has_other_open_case(self, client):
         return client.pk in self.open_case_clients
@@ -136,11 +127,11 @@ class VolunteerImport(OfficeImport):
             )
         )
 
-    def row_form(self, data, people, result):
+    def row_form(self, data, found, result):
         office = self.row_office(data, result)
         return VolunteerRowForm(
             data,
-            people=people,
+            **found,
             volunteers_here=self.volunteers_here,
             user=self.user,
             instance=Volunteer(office=office, organization=self.target),
@@ -232,11 +223,11 @@ class CaseImport(OfficeImport):
             for key in (constituency.code, constituency.name, str(constituency)):
                 self.constituencies[simplify(key)] = constituency
 
-    def row_form(self, data, people, result):
+    def row_form(self, data, found, result):
         office = self.row_office(data, result)
         return CaseRowForm(
             data,
-            people=people,
+            **found,
             open_case_clients=self.open_case_clients,
             constituencies=self.constituencies,
             user=self.user,

@@ -108,6 +108,9 @@ class Service(models.Model):
 class VolunteerQuerySet(ScopedQuerySet):
     office_path = "office"
 
+    def current(self):
+        return self.filter(active=True)
+
     def available_on(self, day):
         """Volunteers who may be assigned or recorded on a visit on `day`."""
         return self.filter(active=True, trained_on__isnull=False, trained_on__lte=day)
@@ -223,6 +226,9 @@ class CaseQuerySet(ScopedQuerySet):
 
     def open(self):
         return self.exclude(status=Case.Status.CLOSED)
+
+    def current(self):
+        return self.open()
 
     def with_last_visit(self):
         """Adds visit_due_on: the day by which the next visit is due (last
@@ -429,10 +435,12 @@ class Case(Versioned):
         if client and on and self.client_type == self.ClientType.SENIOR:
             age = client.age_on(on)
             if age is not None and age < 60:
+                # Not the age: varying the day would give away the date of birth
+                # of a person recorded by another office.
                 errors["client_type"] = _(
                     "A senior citizen is 60 or older on the day the case opens; "
-                    "this client is %(age)d then."
-                ) % {"age": age}
+                    "this client is younger then."
+                )
         if self.client_type == self.ClientType.OKU and not self.oku_card_number:
             errors["oku_card_number"] = _("Give the OKU card number.")
         if self.consent_to_share and not self.consent_given_on:

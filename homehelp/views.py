@@ -22,8 +22,10 @@ from homehelp.forms import (
 )
 from homehelp.imports import CaseImport, VolunteerImport
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
-from welfare.audit import history_in_words, record_access
-from welfare.exports import mykad_for, table_response
+from welfare import people
+from welfare.audit import history_in_words
+from welfare.exports import table_response
+from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog
 
@@ -151,9 +153,25 @@ def filtered_volunteers(request):
     return VolunteerFilter(request.GET, queryset=volunteers, request=request)
 
 
+def shown_in_list(request, list_filter, page, person_of):
+    """The people of a list's page: their MyKads decided at once, and written
+    to the access log when the list was searched for someone."""
+    shown = [person_of(row) for row in page]
+    people.disclosure_for(request).prime(shown)
+    if (
+        list_filter.is_bound
+        and list_filter.form.is_valid()
+        and list_filter.form.cleaned_data.get("q")
+    ):
+        people.log_access(
+            request.user, shown, f"search: {list_filter._meta.model._meta.model_name}"
+        )
+
+
 def volunteer_list(request):
     volunteer_filter = filtered_volunteers(request)
     page = paginate(request, volunteer_filter.qs)
+    shown_in_list(request, volunteer_filter, page, lambda volunteer: volunteer.person)
     return render(
         request, "homehelp/volunteer_list.html", {"filter": volunteer_filter, "page_obj": page}
     )
@@ -168,6 +186,7 @@ def volunteer_detail(request, pk):
     )
     cases = volunteer.cases.open().with_last_visit().select_related("client", "constituency")
     visits = volunteer.visits.select_related("case__client").prefetch_related("services")
+    people.log_access(request.user, [volunteer.person], volunteer)
     return render(
         request,
         "homehelp/volunteer_detail.html",
@@ -179,21 +198,6 @@ def volunteer_detail(request, pk):
             "history": history_in_words(volunteer),
         },
     )
-
-
-def person_form(request, form_class):
-    """A form that starts from a person. A POST of the look-up box only looks the
-    MyKad up (in the body: a MyKad in a URL stays in proxy logs and the browser's
-    history): the form starts unbound from it, and a person found, whose name and
-    year of birth the officer then sees, is written to the access log."""
-    if request.method == "POST" and "lookup" in request.POST:
-        form = form_class(user=request.user, initial={"mykad": request.POST.get("mykad", "")})
-        if form.existing_person:
-            record_access(
-                request, AccessLog.Action.VIEW, "MyKad look-up", people=[form.existing_person]
-            )
-        return form
-    return form_class(request.POST or None, user=request.user)
 
 
 def volunteer_create(request):
@@ -235,6 +239,7 @@ def filtered_cases(request):
 def case_list(request):
     case_filter = filtered_cases(request)
     page = paginate(request, case_filter.qs)
+    shown_in_list(request, case_filter, page, lambda case: case.client)
     return render(
         request,
         "homehelp/case_list.html",
@@ -259,7 +264,7 @@ def case_detail(request, pk, visit_form=None):
     can_record = case.is_open and request.user.has_perm("homehelp.add_visit")
     if visit_form is None and can_record:
         visit_form = VisitForm(case=case)
-    record_access(request, AccessLog.Action.VIEW, case, people=[case.client_id])
+    people.log_access(request.user, [case.client], case)
     return render(
         request,
         "homehelp/case_detail.html",
@@ -330,6 +335,7 @@ def filtered_visits(request):
 def visit_list(request):
     visit_filter = filtered_visits(request)
     page = paginate(request, visit_filter.qs, LimitedCountPaginator)
+    shown_in_list(request, visit_filter, page, lambda visit: visit.case.client)
     return render(request, "homehelp/visit_list.html", {"filter": visit_filter, "page_obj": page})
 
 
@@ -377,6 +383,15 @@ def visit_resolve_concern(request, pk):
 # --- Exports: each list as the user filtered it, every page -------------------
 
 
+def exported_people(request, person_ids, subject):
+    """Logs the export of these people (before any byte of the file) and gives
+    the Disclosure that shows their MyKads."""
+    people.log_access(request.user, person_ids, subject, action=AccessLog.Action.EXPORT)
+    disclosure = people.disclosure_for(request)
+    disclosure.prime(person_ids)
+    return disclosure
+
+
 def organization_export(request, file_format):
     header = [
         _("Name"),
@@ -390,11 +405,15 @@ def organization_export(request, file_format):
         [o.name, o.registration_number, o.get_kind_display(), o.contact_person, o.phone, o.email]
         for o in filtered_organizations(request).qs
     )
-    record_access(request, AccessLog.Action.EXPORT, "organisations")
+    people.log_access(request.user, None, "organisations", action=AccessLog.Action.EXPORT)
     return table_response(file_format, "organisations", header, rows, exported_by=request.user)
 
 
 def volunteer_export(request, file_format):
+    volunteers = filtered_volunteers(request).qs
+    disclosure = exported_people(
+        request, volunteers.values_list("person_id", flat=True), "volunteers"
+    )
     header = [
         _("Name"),
         _("MyKad number"),
@@ -409,7 +428,7 @@ def volunteer_export(request, file_format):
     rows = (
         [
             v.person.name,
-            mykad_for(request.user, v.person),
+            disclosure.mykad(v.person),
             v.organization.name,
             v.office.name,
             v.trained_on,
@@ -418,14 +437,14 @@ def volunteer_export(request, file_format):
             v.open_cases,
             v.last_activity_on,
         ]
-        for v in filtered_volunteers(request).qs
+        for v in volunteers
     )
-    people = filtered_volunteers(request).qs.values_list("person_id", flat=True)
-    record_access(request, AccessLog.Action.EXPORT, "volunteers", people=people)
     return table_response(file_format, "volunteers", header, rows, exported_by=request.user)
 
 
 def case_export(request, file_format):
+    cases = filtered_cases(request).qs
+    disclosure = exported_people(request, cases.values_list("client_id", flat=True), "cases")
     header = [
         _("Client"),
         _("MyKad number"),
@@ -442,7 +461,7 @@ def case_export(request, file_format):
     rows = (
         [
             case.client.name,
-            mykad_for(request.user, case.client),
+            disclosure.mykad(case.client),
             case.get_client_type_display(),
             case.office.name,
             str(case.constituency),
@@ -453,14 +472,16 @@ def case_export(request, file_format):
             case.last_visited_on,
             case.visit_due_on if case.is_open else None,
         ]
-        for case in filtered_cases(request).qs
+        for case in cases
     )
-    people = filtered_cases(request).qs.values_list("client_id", flat=True)
-    record_access(request, AccessLog.Action.EXPORT, "cases", people=people)
     return table_response(file_format, "cases", header, rows, exported_by=request.user)
 
 
 def visit_export(request, file_format):
+    visits = filtered_visits(request).qs
+    disclosure = exported_people(
+        request, visits.values_list("case__client_id", flat=True), "visits"
+    )
     header = [
         _("Date of visit"),
         _("Client"),
@@ -476,7 +497,7 @@ def visit_export(request, file_format):
         [
             visit.visited_on,
             visit.case.client.name,
-            mykad_for(request.user, visit.case.client),
+            disclosure.mykad(visit.case.client),
             visit.case.office.name,
             visit.volunteer.person.name,
             visit.minutes,
@@ -484,10 +505,8 @@ def visit_export(request, file_format):
             _("yes") if visit.concern else _("no"),
             visit.concern_resolved_on,
         ]
-        for visit in filtered_visits(request).qs
+        for visit in visits
     )
-    people = filtered_visits(request).qs.values_list("case__client_id", flat=True)
-    record_access(request, AccessLog.Action.EXPORT, "visits", people=people)
     return table_response(file_format, "visits", header, rows, exported_by=request.user)
 
 

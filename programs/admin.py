@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from programs.models import Activity, Objective, Participation, Project
+from welfare.admin import MyKadSearch
 from welfare.forms import AdminVersionedForm
 
 
@@ -47,7 +48,7 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(admin.ModelAdmin):
+class ParticipationAdmin(MyKadSearch, admin.ModelAdmin):
     list_display = ["person", "project", "target_group", "joined_on", "left_on"]
     list_filter = ["target_group", "project__project_type", "project__office__state"]
     list_select_related = ["person", "project"]

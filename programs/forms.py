@@ -1,15 +1,11 @@
 import django_filters
 from django import forms
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Activity, Participation, Project
-from welfare.forms import SubmitOnceForm, VersionedForm
-from welfare.models import District, Office, Person, User, office_scope
-from welfare.mykad import birth_date, normalize_mykad, validate_mykad
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from welfare.forms import DATE_INPUT, PersonByMyKadForm, SubmitOnceForm, VersionedForm
+from welfare.models import District, Office, User, office_scope
 
 
 class ProjectFilter(django_filters.FilterSet):
@@ -109,37 +105,12 @@ class ParticipationForm(forms.ModelForm):
         widgets = {"joined_on": DATE_INPUT, "left_on": DATE_INPUT}
 
 
-class ParticipantAddForm(forms.ModelForm):
-    """Enrols a person, starting from the MyKad: a MyKad already recorded reuses
-    that person (whose details are left as they are, whichever office recorded
-    them); otherwise a new person is recorded with the details given here. A
-    person without a MyKad is recorded by name and date of birth."""
+class ParticipantAddForm(PersonByMyKadForm):
+    """Enrols a person, starting from the MyKad (welfare.forms.PersonByMyKadForm):
+    a person recorded by another office is enrolled as they are; a new person
+    is recorded by the project's office."""
 
-    mykad = forms.CharField(
-        label=_("MyKad number"),
-        required=False,
-        max_length=20,
-        help_text=_(
-            "If the person is already recorded, only the MyKad is needed. "
-            "Leave empty if the person has none."
-        ),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    name = forms.CharField(
-        label=_("Name"), required=False, max_length=Person._meta.get_field("name").max_length
-    )
-    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DATE_INPUT)
-    sex = forms.ChoiceField(
-        label=_("Sex"), required=False, choices=[("", "---------"), *Person.Sex.choices]
-    )
-    phone = forms.CharField(
-        label=_("Phone"), required=False, max_length=Person._meta.get_field("phone").max_length
-    )
-    address = forms.CharField(
-        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    field_order = ["mykad", "name", "date_of_birth", "sex", "phone", "address"]
+    person_field = "person"
 
     class Meta:
         model = Participation
@@ -147,61 +118,21 @@ class ParticipantAddForm(forms.ModelForm):
         widgets = {"joined_on": DATE_INPUT}
 
     def __init__(self, *args, project, **kwargs):
-        super().__init__(*args, **kwargs)
         self.project = project
-        self.existing_person = None
+        super().__init__(*args, **kwargs)
 
-    def clean_mykad(self):
-        validate_mykad(self.cleaned_data["mykad"])
-        return normalize_mykad(self.cleaned_data["mykad"])
-
-    def find_person(self, mykad):
-        return Person.objects.filter(mykad=mykad).first()
+    def office_of_new_person(self):
+        return self.project.office
 
     def takes_part(self, person):
         return self.project.participations.filter(person=person).exists()
 
     def clean(self):
         cleaned = super().clean()
-        if "mykad" in self.errors:
-            return cleaned
-        mykad = cleaned.get("mykad")
-        entered_birth = cleaned.get("date_of_birth")
-        if mykad:
-            self.existing_person = self.find_person(mykad)
-        if self.existing_person:
-            if self.takes_part(self.existing_person):
-                self.add_error("mykad", _("This person already takes part in this project."))
-            return cleaned
-        if not cleaned.get("name"):
-            self.add_error("name", _("Give the person's name."))
-        if mykad:
-            from_mykad = birth_date(mykad)
-            if entered_birth and entered_birth != from_mykad:
-                self.add_error(
-                    "date_of_birth",
-                    _("The MyKad number gives %(date)s as the date of birth.")
-                    % {"date": from_mykad.strftime("%d/%m/%Y")},
-                )
-        elif not entered_birth:
-            self.add_error("date_of_birth", _("Without a MyKad number, give the date of birth."))
+        if self.existing_person and self.takes_part(self.existing_person):
+            self.add_error("mykad", _("This person already takes part in this project."))
         return cleaned
 
     def _post_clean(self):
         self.instance.project = self.project
         super()._post_clean()
-
-    @transaction.atomic
-    def save(self, commit=True):
-        data = self.cleaned_data
-        # A MyKad already recorded gives back that person, unchanged.
-        self.instance.person, _created = Person.objects.register(
-            mykad=data["mykad"],
-            office=self.project.office,
-            name=data["name"],
-            date_of_birth=data["date_of_birth"],
-            sex=data["sex"],
-            phone=data["phone"],
-            address=data["address"],
-        )
-        return super().save(commit)

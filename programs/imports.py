@@ -37,13 +37,9 @@ PERSON_COLUMNS = [
 class ParticipantRowForm(ImportRowForm, ParticipantAddForm):
     """The participant page's form, finding people in what was loaded for the file."""
 
-    def __init__(self, data, *, project, people, enrolled):
-        self.people = people
+    def __init__(self, data, *, enrolled, **kwargs):
         self.enrolled = enrolled
-        super().__init__(data, project=project)
-
-    def find_person(self, mykad):
-        return self.people.get(mykad)
+        super().__init__(data, **kwargs)
 
     def takes_part(self, person):
         return person.pk in self.enrolled
@@ -82,8 +78,10 @@ class ParticipantImport(Import):
             )
         )
 
-    def row_form(self, data, people, result):
-        return ParticipantRowForm(data, project=self.target, people=people, enrolled=self.enrolled)
+    def row_form(self, data, found, result):
+        return ParticipantRowForm(
+            data, project=self.target, user=self.user, enrolled=self.enrolled, **found
+        )
 
     def office_of(self, result):
         return self.target.office

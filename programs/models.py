@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -155,6 +157,13 @@ class Project(Versioned):
 
 class ParticipationQuerySet(ScopedQuerySet):
     office_path = "project__office"
+
+    def current(self):
+        """Taking part now: not left, in a project that is planned or running."""
+        return self.filter(
+            Q(left_on__isnull=True) | Q(left_on__gte=date.today()),
+            project__status__in=[Project.Status.PLANNED, Project.Status.ACTIVE],
+        )
 
 
 class Participation(models.Model):

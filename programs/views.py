@@ -3,7 +3,7 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,11 +20,13 @@ from programs.forms import (
 )
 from programs.imports import ParticipantImport
 from programs.models import Participation, Project
-from welfare.audit import history_in_words, record_access
-from welfare.exports import exported_note, mykad_for, table_response
+from welfare import people
+from welfare.audit import history_in_words
+from welfare.exports import exported_note, spreadsheet_safe, table_response
+from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog, per_row
-from welfare.mykad import normalize_mykad
+from welfare.mykad import mask_mykad
 
 PARTICIPANTS_PAGE_SIZE = 50
 
@@ -69,20 +71,22 @@ def project_detail(request, pk):
     participations = project.participations.select_related("person").order_by("person__name", "pk")
     search = request.GET.get("q", "").strip()
     if search:
-        found = Q(person__name__icontains=search)
-        if (digits := normalize_mykad(search)).isdigit():
-            found |= Q(person__mykad__endswith=digits)
-        participations = participations.filter(found)
+        participations = participations.filter(people.search_q(request.user, search, "person__"))
     paginator = Paginator(participations, PARTICIPANTS_PAGE_SIZE)
     if not search:
         paginator.count = total  # counted above already, with the target groups
+    page = paginator.get_page(request.GET.get("page"))
+    shown = [participation.person for participation in page]
+    people.disclosure_for(request).prime(shown)
+    if search:
+        people.log_access(request.user, shown, f"search: {project._meta.model_name} {project.pk}")
     return render(
         request,
         "programs/project_detail.html",
         {
             "project": project,
             "objectives": project.objectives.all(),
-            "page_obj": paginator.get_page(request.GET.get("page")),
+            "page_obj": page,
             "search": search,
             "activities": project.activities.all(),
             "counts_by_target_group": counts,
@@ -122,9 +126,8 @@ def project_edit(request, pk):
 def participant_add(request, pk):
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
     require_permission(request.user, "add", "participation")
-    form = ParticipantAddForm(
-        request.POST or None, project=project, initial={"joined_on": timezone.localdate()}
-    )
+    form = person_form(request, ParticipantAddForm, project=project)
+    form.initial.setdefault("joined_on", timezone.localdate())
     if form.is_valid():
         participation = form.save()
         person = participation.person
@@ -195,11 +198,6 @@ def activity_add(request, pk):
     return render(request, "programs/activity_form.html", {"form": form, "project": project})
 
 
-def spreadsheet_safe(text):
-    """Spreadsheets run cells that start with these characters as formulas."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class Echo:
     """csv.writer writes a row into this and gets the line back, to stream it."""
 
@@ -208,10 +206,17 @@ class Echo:
 
 
 def participants_csv(request, pk):
-    """The participant list for an attendance sheet, MyKad masked. Streamed:
-    the first lines leave while later participants are still being read."""
+    """The participant list for an attendance sheet, MyKad masked. Streamed: the first lines leave while later
+    participants are still being read; the access log is written before."""
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
     participations = project.participations.select_related("person").order_by("person__name", "pk")
+    person_ids = participations.values("person_id")
+    people.log_access(
+        request.user,
+        person_ids.values_list("person_id", flat=True),
+        project,
+        action=AccessLog.Action.EXPORT,
+    )
     writer = csv.writer(Echo())
     # The title row also says who exported the list and when.
     title = [spreadsheet_safe(project.name), exported_note(request.user)]
@@ -231,16 +236,14 @@ def participants_csv(request, pk):
         yield writer.writerow(header)
         # Read while the first lines travel; one query, not a server-side cursor
         # (iterator()), for which PostgreSQL plans to return the first rows fast
-        # rather than all of them. The access is logged before any person's
-        # line leaves (the log's bulk insert is one transaction).
-        rows = list(participations)
-        record_access(request, AccessLog.Action.EXPORT, project, people=[p.person_id for p in rows])
-        for number, participation in enumerate(rows, start=1):
+        # rather than all of them.
+        for number, participation in enumerate(participations, start=1):
             yield writer.writerow(
                 [
                     number,
                     spreadsheet_safe(participation.person.name),
-                    participation.person.masked_mykad,
+                    # A sheet passed round a hall: masked for everyone.
+                    mask_mykad(participation.person.mykad),
                     participation.get_target_group_display(),
                     participation.joined_on.isoformat(),
                     participation.left_on.isoformat() if participation.left_on else "",
@@ -283,25 +286,27 @@ def project_export(request, file_format):
         ]
         for project in filtered_projects(request).qs
     )
-    record_access(request, AccessLog.Action.EXPORT, "projects")
+    people.log_access(request.user, None, "projects", action=AccessLog.Action.EXPORT)
     return table_response(file_format, "projects", header, rows, exported_by=request.user)
 
 
 def participants_xlsx(request, pk):
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    person_ids = project.participations.values_list("person_id", flat=True)
+    people.log_access(request.user, person_ids, project, action=AccessLog.Action.EXPORT)
+    disclosure = people.disclosure_for(request)
+    disclosure.prime(person_ids)
     header = [_("Name"), _("MyKad number"), _("Target group"), _("Joined on"), _("Left on")]
     rows = (
         [
             participation.person.name,
-            mykad_for(request.user, participation.person),
+            disclosure.mykad(participation.person),
             participation.get_target_group_display(),
             participation.joined_on,
             participation.left_on,
         ]
         for participation in project.participations.select_related("person")
     )
-    people = project.participations.values_list("person_id", flat=True)
-    record_access(request, AccessLog.Action.EXPORT, project, people=people)
     return table_response(
         "xlsx", f"project-{project.pk}-participants", header, rows, exported_by=request.user
     )

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from reports import queries
 from reports.charts import bar_chart, state_map
 from reports.forms import HomeHelpReportForm, ProjectsReportForm
-from welfare.audit import record_access
 from welfare.exports import table_response
 from welfare.models import AccessLog
+from welfare.people import log_access
 
 PROJECT_COLUMNS = ["state_code", "state", "projects", "participants", "persons"]
 HOME_HELP_COLUMNS = ["state_code", "state", "clients_served", "volunteers", "visits"]
@@ -106,7 +106,7 @@ def projects_by_state(request):
         )
         filename = f"projects-by-state-{form.cleaned_data['as_of']}"
         header = _header(PROJECT_COLUMNS, PROJECT_HEADINGS)
-        record_access(request, AccessLog.Action.EXPORT, "report: projects by state")
+        log_access(request.user, None, "report: projects by state", action=AccessLog.Action.EXPORT)
         # The files keep their fixed layout: who exported them is in a header only.
         return table_response(
             file_format, filename, header, rows, exported_by=request.user, note_row=False
@@ -131,7 +131,7 @@ def home_help(request):
             ["TOTAL", _("TOTAL"), total["clients_served"], total["volunteers"], total["visits"]]
         )
         header = _header(HOME_HELP_COLUMNS, HOME_HELP_HEADINGS)
-        record_access(request, AccessLog.Action.EXPORT, "report: home help by state")
+        log_access(request.user, None, "report: home help by state", action=AccessLog.Action.EXPORT)
         return table_response(
             file_format,
             f"home-help-{filters['year']}",

@@ -11,6 +11,15 @@ from welfare.forms import AdminVersionedForm
 from welfare.models import AccessLog, Constituency, District, Office, Person, State, User
 
 
+class MyKadSearch:
+    """Admin searches find a MyKad typed with dashes or spaces (stored as 12 digits)."""
+
+    def get_search_results(self, request, queryset, search_term):
+        if re.fullmatch(r"[0-9 -]+", search_term.strip()):
+            search_term = re.sub(r"[ -]", "", search_term)
+        return super().get_search_results(request, queryset, search_term)
+
+
 @admin.register(State)
 class StateAdmin(admin.ModelAdmin):
     list_display = ["code", "name_en", "name_ms", "position"]
@@ -43,7 +52,7 @@ class ConstituencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(MyKadSearch, SimpleHistoryAdmin):
     """Shows deleted people too, so that they can be restored within the retention
     period; deleting here is the same soft deletion as on the person's page."""
 
@@ -98,21 +107,25 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(MyKadSearch, admin.ModelAdmin):
     """Who saw or exported a person: search by MyKad (with or without dashes) or
     name; read only."""
 
-    list_display = ["at", "user", "action", "object_type", "object_id", "person", "ip_address"]
+    list_display = [
+        "at",
+        "user",
+        "action",
+        "object_type",
+        "object_id",
+        "person",
+        "ip_address",
+        "reason",
+    ]
     list_filter = ["action", "object_type", "at", "user__office__state"]
     list_select_related = ["user", "person"]
     search_fields = ["person__mykad", "person__name", "user__username", "ip_address"]
     date_hierarchy = "at"
     show_full_result_count = False
-
-    def get_search_results(self, request, queryset, search_term):
-        if re.fullmatch(r"[0-9 -]+", search_term):
-            search_term = re.sub(r"[ -]", "", search_term)
-        return super().get_search_results(request, queryset, search_term)
 
     def has_add_permission(self, request):
         return False

@@ -1,15 +1,13 @@
 """The audit trail: every change of a personal or programme record keeps who, when,
 from which address and the old and new values (django-simple-history), and views
-of a person's or case's page and every export are written to AccessLog."""
+of people are written to AccessLog by welfare.people.log_access."""
 
-from django.db import models
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
 from welfare.middleware import client_address
-from welfare.models import AccessLog
 
 HISTORY_ROWS = 20
 NOT_SHOWN = {"created_at", "updated_at", "version"}
@@ -27,26 +25,6 @@ def history_attrs():
     which sends no signal to keep_address_of_change."""
     request = getattr(HistoricalRecords.context, "request", None)
     return {"ip_address": client_address(request)} if request is not None else {}
-
-
-def record_access(request, action, subject, people=()):
-    """Writes that request.user viewed or exported `subject` (a record, or the
-    name of a list or report): one row per person concerned (people: Person
-    objects or their ids, e.g. a values_list), or one row if none is."""
-    if isinstance(subject, models.Model):
-        object_type, object_id = subject._meta.model_name, subject.pk
-    else:
-        object_type, object_id = str(subject), None
-    base = {
-        "user": request.user,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "ip_address": client_address(request),
-    }
-    person_ids = {getattr(person, "pk", person) for person in people} - {None}
-    rows = [AccessLog(person_id=pk, **base) for pk in sorted(person_ids)] or [AccessLog(**base)]
-    AccessLog.objects.bulk_create(rows, batch_size=1000)
 
 
 class Change:

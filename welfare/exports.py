@@ -9,12 +9,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from welfare.mykad import mask_mykad
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _inert(cell):
+def spreadsheet_safe(cell):
     """Spreadsheets run a cell that starts like a formula; names typed by users must not."""
     if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + cell
@@ -41,7 +39,7 @@ def table_response(file_format, filename, header, rows, *, exported_by=None, not
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_inert(cell) for cell in row])
+            sheet.append([spreadsheet_safe(cell) for cell in row])
         if note:
             workbook.properties.creator = exported_by.get_username()
             workbook.properties.created = timezone.now().replace(tzinfo=None)
@@ -54,16 +52,8 @@ def table_response(file_format, filename, header, rows, *, exported_by=None, not
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         writer = csv.writer(response)
         writer.writerow(header)
-        writer.writerows([_inert(cell) for cell in row] for row in rows)
+        writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
     if note:
         response["X-Exported-By"] = exported_by.get_username()
     return response
-
-
-def mykad_for(user, person):
-    """Full MyKad only for a district officer of the office that recorded the
-    person (as on the person page); masked for everyone else, HQ included."""
-    if user.is_district_officer and person.office_id == user.office_id:
-        return person.mykad
-    return mask_mykad(person.mykad)

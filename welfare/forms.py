@@ -4,9 +4,10 @@ from django import forms
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from welfare import people
 from welfare.audit import history_in_words
 from welfare.models import EditConflict, Person, Submission
-from welfare.mykad import birth_date, normalize_mykad, validate_mykad
+from welfare.mykad import MyKadFormField, birth_date, sex_from_mykad
 
 
 class SubmitOnceForm(forms.Form):
@@ -127,53 +128,179 @@ class AdminVersionedForm(forms.ModelForm):
         return cleaned
 
 
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+PERSON_DETAILS = ["name", "date_of_birth", "sex", "phone", "address", "postcode"]
+
+
+def check_against_mykad(form, mykad, date_of_birth, sex):
+    """A date of birth or sex typed that contradicts the MyKad is an error on
+    that field; without a MyKad, the date of birth is required."""
+    if mykad:
+        from_mykad = birth_date(mykad)
+        if date_of_birth and date_of_birth != from_mykad:
+            form.add_error(
+                "date_of_birth",
+                _("The MyKad number gives %(date)s as the date of birth.")
+                % {"date": from_mykad.strftime("%d/%m/%Y")},
+            )
+        if sex and sex != sex_from_mykad(mykad):
+            form.add_error(
+                "sex",
+                _("The MyKad number is of a man.")
+                if sex_from_mykad(mykad) == Person.Sex.MALE
+                else _("The MyKad number is of a woman."),
+            )
+    elif not date_of_birth and "mykad" not in form.errors:
+        form.add_error("date_of_birth", _("Without a MyKad number, give the date of birth."))
+
+
+def clean_postcode(value):
+    postcode = (value or "").strip()
+    if postcode and not (len(postcode) == 5 and postcode.isascii() and postcode.isdigit()):
+        raise forms.ValidationError(_("A postcode has 5 digits."))
+    return postcode
+
+
+class UserForm(forms.ModelForm):
+    """A ModelForm that knows who fills it in: its choices and look-ups follow
+    the user. Forms combined with it pass `user` on; this one takes it."""
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+
 class PersonForm(VersionedForm):
-    mykad = forms.CharField(
-        label=_("MyKad number"),
-        required=False,
-        max_length=20,
-        help_text=Person._meta.get_field("mykad").help_text,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    """The person's own page (the recording office): every detail."""
 
     class Meta:
         model = Person
         fields = ["name", "mykad", "date_of_birth", "sex", "phone", "address", "postcode"]
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "date_of_birth": DATE_INPUT,
             "address": forms.Textarea(attrs={"rows": 2}),
         }
 
     def clean_mykad(self):
-        validate_mykad(self.cleaned_data["mykad"])
-        mykad = normalize_mykad(self.cleaned_data["mykad"])
+        mykad = self.cleaned_data["mykad"]
         taken = Person.all_objects.exclude(pk=self.instance.pk).filter(mykad=mykad)
         if mykad and taken.exists():
             raise forms.ValidationError(_("A person with this MyKad number is already recorded."))
         return mykad
 
     def clean_postcode(self):
-        postcode = self.cleaned_data["postcode"].strip()
-        if postcode and not (len(postcode) == 5 and postcode.isascii() and postcode.isdigit()):
-            raise forms.ValidationError(_("A postcode has 5 digits."))
-        return postcode
+        return clean_postcode(self.cleaned_data["postcode"])
 
     def clean(self):
         cleaned = super().clean()
-        mykad = cleaned.get("mykad")
-        entered = cleaned.get("date_of_birth")
-        if mykad and "mykad" not in self.errors:
-            from_mykad = birth_date(mykad)
-            if entered and entered != from_mykad:
-                self.add_error(
-                    "date_of_birth",
-                    _("The MyKad number gives %(date)s as the date of birth.")
-                    % {"date": from_mykad.strftime("%d/%m/%Y")},
-                )
-        elif not mykad and not entered and "mykad" not in self.errors:
-            self.add_error("date_of_birth", _("Without a MyKad number, give the date of birth."))
+        if "mykad" not in self.errors:
+            check_against_mykad(
+                self, cleaned.get("mykad"), cleaned.get("date_of_birth"), cleaned.get("sex")
+            )
         return cleaned
 
     def save(self, commit=True):
         self.instance.fill_from_mykad()
         return super().save(commit)
+
+
+class PersonByMyKadForm(UserForm):
+    """A form for a record that starts from a person (a participation, a
+    volunteer role, a case). The MyKad decides: a person already recorded is
+    linked, never duplicated, and the officer is shown only their name and year
+    of birth (welfare.people.find_by_mykad, which logs it); otherwise the
+    details below create the person. One behaviour on every page and import."""
+
+    person_field = None  # the model's foreign key to Person
+    # The form (or the record's form it is combined with) says in
+    # office_of_new_person() which office records a person it creates.
+
+    mykad = MyKadFormField(
+        label=_("MyKad number"),
+        help_text=_(
+            "12 digits, with or without dashes. If the person is already recorded, "
+            "only the MyKad is needed. Leave empty if the person has none."
+        ),
+    )
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=DATE_INPUT,
+        help_text=_("Only without a MyKad number; the MyKad gives it otherwise."),
+    )
+    sex = forms.ChoiceField(
+        label=_("Sex"), choices=[("", "—"), *Person.Sex.choices], required=False
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    postcode = forms.CharField(label=_("Postcode"), max_length=5, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["mykad", *PERSON_DETAILS])
+        typed = (
+            self.data.get(self.add_prefix("mykad")) if self.is_bound else self.initial.get("mykad")
+        )
+        self.existing_person, self.lookup_error = None, None
+        try:
+            mykad = self.fields["mykad"].clean(typed)
+            self.existing_person = self.find_person(mykad) if mykad else None
+        except forms.ValidationError as error:
+            self.lookup_error = error  # shown by clean(); the field's own errors by the field
+        if self.existing_person:
+            for name in PERSON_DETAILS:
+                del self.fields[name]
+
+    def find_person(self, mykad):
+        return people.find_by_mykad(self.user, mykad)
+
+    def clean_postcode(self):
+        return clean_postcode(self.cleaned_data["postcode"])
+
+    def clean(self):
+        cleaned = self.cleaned_data
+        if self.lookup_error and "mykad" not in self.errors:
+            self.add_error("mykad", self.lookup_error)
+        if self.existing_person:
+            person = self.existing_person
+        else:
+            if not cleaned.get("name"):
+                self.add_error("name", _("Give the person's name."))
+            if "mykad" not in self.errors:
+                check_against_mykad(
+                    self, cleaned.get("mykad"), cleaned.get("date_of_birth"), cleaned.get("sex")
+                )
+            person = Person(
+                mykad=cleaned.get("mykad") or "", date_of_birth=cleaned.get("date_of_birth")
+            )
+            person.fill_from_mykad()
+        # Before the record's own checks, so that they (age on opening) see the person.
+        setattr(self.instance, self.person_field, person)
+        return super().clean()
+
+    def save(self, commit=True):
+        person = self.existing_person
+        if person is None:
+            details = {name: self.cleaned_data[name] for name in PERSON_DETAILS}
+            details["date_of_birth"] = details["date_of_birth"] or None
+            person, _created = Person.objects.register(
+                mykad=self.cleaned_data["mykad"], office=self.office_of_new_person(), **details
+            )
+        elif person.deleted_at:
+            person.restore()  # find_person() gave it back to its own office only
+        setattr(self.instance, self.person_field, person)
+        return super().save(commit)
+
+
+def person_form(request, form_class, **kwargs):
+    """A form that starts from a person. A POST of the look-up box only looks the
+    MyKad up (in the body: a MyKad in a URL stays in proxy logs and the browser's
+    history): the form starts unbound from it."""
+    if request.method == "POST" and "lookup" in request.POST:
+        return form_class(
+            user=request.user, initial={"mykad": request.POST.get("mykad", "")}, **kwargs
+        )
+    return form_class(request.POST or None, user=request.user, **kwargs)

@@ -32,7 +32,7 @@ from simple_history.utils import bulk_create_with_history
 from welfare.audit import history_attrs
 from welfare.exports import table_response
 from welfare.models import Office, Person
-from welfare.mykad import normalize_mykad
+from welfare.people import disclosure_for, find_many_by_mykad
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -100,10 +100,13 @@ class PreloadedChoiceField(forms.ModelChoiceField):
 
 
 class ImportRowForm:
-    """Mixin for the row forms. The database constraints are checked by the insert
-    itself; their messages are repeated in the models' clean(), which does run."""
+    """Mixin for the row forms. People are found in what was looked up once for
+    the whole file (welfare.people.find_many_by_mykad): `people` {mykad: person}
+    and `refused` {mykad: why}. The database constraints are checked by the
+    insert itself; their messages are repeated in the models' clean(), which does run."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, people, refused, **kwargs):
+        self.people, self.refused = people, refused
         super().__init__(*args, **kwargs)
         self.instance.validate_constraints = lambda exclude=None: None
         for form_field in self.fields.values():
@@ -112,6 +115,11 @@ class ImportRowForm:
                 form_field.error_messages["invalid"] = _(
                     "Enter the date as YYYY-MM-DD or DD/MM/YYYY."
                 )
+
+    def find_person(self, mykad):
+        if mykad in self.refused:
+            raise ValidationError(self.refused[mykad])
+        return self.people.get(mykad)
 
 
 def office_lookup(user):
@@ -254,12 +262,14 @@ class Import:
 
     # For subclasses:
     def preload(self, people, rows):
-        """Load, in a fixed number of queries, what the row forms look up."""
+        """Load, in a fixed number of queries, what the row forms look up
+        (people: {mykad: person} of the people already recorded)."""
 
     defaults: dict = {}  # form data for columns left out or empty
 
-    def row_form(self, data, people, result):
-        """The bound row form; result.add_error() for what the form cannot know."""
+    def row_form(self, data, found, result):
+        """The bound row form, given found=dict(people=..., refused=...) for
+        ImportRowForm; result.add_error() for what the form cannot know."""
         raise NotImplementedError
 
     def create(self, results):
@@ -271,8 +281,12 @@ class Import:
         raise NotImplementedError
 
     # The machinery:
-    def check(self, rows):
-        people = find_people([values.get("mykad", "") for _number, values in rows])
+    def check(self, rows, *, preview=True):
+        """preview: the people found are shown, so logged and counted against the
+        day's look-ups; a confirmation after the preview checks again unlogged."""
+        mykads = [values.get("mykad", "") for _number, values in rows]
+        people, refused = find_many_by_mykad(self.user, mykads, log=preview)
+        found = {"people": people, "refused": refused}
         self.preload(people, rows)
         results = []
         first_row_of = {}
@@ -285,7 +299,7 @@ class Import:
                     value = column.choices.get(simplify(value), value)
                 if value:
                     data[column.key] = value
-            form = self.row_form(data, people, result)
+            form = self.row_form(data, found, result)
             result.form = form
             if not form.is_valid():
                 already = {heading for heading, _message in result.errors}
@@ -339,9 +353,11 @@ class Import:
             if not result.reused
         ]
         bulk_create(Person, [person for _result, person in new_people], self.user)
-        # As with Person.objects.register(): a MyKad whose record was deleted gets it back.
-        reused = [result.person.pk for result in results if result.reused]
-        Person.all_objects.deleted().filter(pk__in=reused).update(deleted_at=None, deleted_by=None)
+        # As on the pages: a MyKad whose deleted record find_many_by_mykad() gave
+        # back (to its own office) restores it, with a history row.
+        for result in results:
+            if result.reused and result.person.deleted_at:
+                result.person.restore()
         for result, person in new_people:
             result.person = person
         return self.create(results)
@@ -378,13 +394,6 @@ def in_batches(values, query):
     for start in range(0, len(values), BATCH_SIZE):
         found.extend(query(values[start : start + BATCH_SIZE]))
     return found
-
-
-def find_people(mykads):
-    """Recorded people by MyKad, one query per thousand numbers."""
-    numbers = sorted({normalize_mykad(m) for m in mykads if m} - {""})
-    found = in_batches(numbers, lambda batch: Person.all_objects.filter(mykad__in=batch))
-    return {person.mykad: person for person in found}
 
 
 # --- Keeping the rows between the two steps -------------------------------------
@@ -447,14 +456,14 @@ def import_page(request, importer, *, kind, target_pk, back_url, back_label, tem
         if rows is None:
             messages.error(request, gettext("This import has expired; upload the file again."))
             return redirect(request.path)
-        results = importer.check(rows)
+        results = importer.check(rows, preview=False)
         if not any(result.errors for result in results):
             try:
                 importer.save(results)
             except IntegrityError:
                 # Someone recorded one of these people since the preview, or a
                 # row breaks a rule that only the database checks.
-                results = importer.check(rows)
+                results = importer.check(rows, preview=False)
                 if not any(result.errors for result in results):
                     messages.error(
                         request,
@@ -472,7 +481,7 @@ def import_page(request, importer, *, kind, target_pk, back_url, back_label, tem
                 )
                 return redirect(back_url)
         return render(
-            request, "imports/import.html", {**context, **summary(results), "token": token}
+            request, "imports/import.html", {**context, **summary(request, results), "token": token}
         )
     form = UploadForm(request.POST or None, request.FILES or None)
     if form.is_valid():
@@ -488,7 +497,7 @@ def import_page(request, importer, *, kind, target_pk, back_url, back_label, tem
                 "imports/import.html",
                 {
                     **context,
-                    **summary(results),
+                    **summary(request, results),
                     "token": token,
                     "filename": form.cleaned_data["file"].name,
                 },
@@ -496,8 +505,10 @@ def import_page(request, importer, *, kind, target_pk, back_url, back_label, tem
     return render(request, "imports/import.html", {**context, "form": form})
 
 
-def summary(results):
+def summary(request, results):
     errors = [r for r in results if r.errors]
+    # The page lists 500 rows; their MyKads are decided at once.
+    disclosure_for(request).prime([r.person for r in results[:500] if r.reused])
     return {
         "results": results,
         "error_rows": errors,

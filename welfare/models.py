@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import IntegrityError, models
+from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from welfare.mykad import (
+    MyKadField,
     birth_date,
+    birth_place,
     format_mykad,
     mask_mykad,
     normalize_mykad,
     sex_from_mykad,
-    validate_mykad,
 )
 
 
@@ -188,12 +189,20 @@ def per_row(related, link, aggregate):
 
 class ScopedQuerySet(models.QuerySet):
     """Rows that belong to an office. A model gets scoping by declaring, on its
-    queryset, the lookup that reaches its office: `office_path = "project__office"`."""
+    queryset, the lookup that reaches its office: `office_path = "project__office"`.
+    A model that names a person (participation, case, volunteer) also says, with
+    current(), which of its rows serve that person now: their office is then
+    shown the person's full details (welfare.people)."""
 
     office_path = "office"
 
     def visible_to(self, user):
         return self.filter(office_scope(user, self.office_path))
+
+    def current(self):
+        raise NotImplementedError(
+            f"{self.model.__name__} names a person: say which rows are current"
+        )
 
 
 class PersonQuerySet(models.QuerySet):
@@ -214,11 +223,30 @@ class PersonQuerySet(models.QuerySet):
                 scope |= Q(pk__in=linked)
         return self.filter(scope)
 
-    def recorded_in_scope_of(self, user):
-        """People whose recording office the user may see: the only ones whose
-        contact details and full MyKad the user is shown. Others reached through a
-        shared record show only what confirms identity (name, year of birth)."""
-        return self.filter(office_scope(user, "office"))
+    def with_full_details_for(self, user):
+        """The people whose full details (MyKad, phone, address) the user is
+        shown: those recorded by the district officer's office or served by it
+        now; every person for an administrator; nobody for state officers and HQ,
+        who see the others' name, year of birth and masked MyKad (welfare.people)."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_superuser:
+            return self
+        if not user.is_district_officer:
+            return self.none()
+        return self.filter(Q(office=user.office_id) | self.served_by_q(user.office_id))
+
+    @staticmethod
+    def served_by_q(office_id):
+        """People with a record of the office that serves them now: a current
+        participation, an open case, an active volunteer role."""
+        served = Q(pk__in=[])
+        for relation in Person._meta.related_objects:
+            related = relation.related_model._default_manager.all()
+            if isinstance(related, ScopedQuerySet):
+                rows = related.current().filter(**{related.office_path: office_id})
+                served |= Q(pk__in=rows.values(relation.field.attname))
+        return served
 
     def register(self, *, mykad="", office=None, **details):
         """The person with this MyKad if there is one, else a new person: a MyKad
@@ -230,15 +258,9 @@ class PersonQuerySet(models.QuerySet):
             person.save()
             return person, True
         fields = {f: getattr(person, f) for f in ["office", "date_of_birth", "sex", *details]}
-        try:
-            return self.get_or_create(mykad=mykad, defaults=fields)
-        except IntegrityError:
-            # The MyKad's record was deleted and is still kept: it comes back.
-            deleted = Person.all_objects.deleted().filter(mykad=mykad).first()
-            if deleted is None:
-                raise
-            deleted.restore()
-            return deleted, False
+        # A deleted record of the MyKad is found (and restored, or refused) by
+        # welfare.people.find_by_mykad() before this; here it is an IntegrityError.
+        return self.get_or_create(mykad=mykad, defaults=fields)
 
     def deleted(self):
         return self.filter(deleted_at__isnull=False)
@@ -300,11 +322,8 @@ class Person(Versioned):
         FEMALE = "F", _("Female")
 
     name = models.CharField(_("name"), max_length=150)
-    mykad = models.CharField(
+    mykad = MyKadField(
         _("MyKad number"),
-        max_length=12,
-        blank=True,
-        validators=[validate_mykad],
         help_text=_("12 digits, with or without dashes. Leave empty if the person has none."),
     )
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
@@ -375,6 +394,11 @@ class Person(Versioned):
         return format_mykad(self.mykad)
 
     @property
+    def birth_place(self):
+        """The state or country of birth that the MyKad encodes."""
+        return birth_place(self.mykad)
+
+    @property
     def birth_year(self):
         return self.date_of_birth.year if self.date_of_birth else None
 
@@ -420,12 +444,16 @@ class Person(Versioned):
 
 
 class AccessLog(models.Model):
-    """Who viewed a person's or a case's page, or exported records, and from where:
-    one row per person concerned, so that "who saw this person" is one filter."""
+    """Who viewed, looked up, revealed or exported a person, and from where: one
+    row per person concerned, so that "who saw this person" is one filter
+    (welfare.people.log_access)."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
         EXPORT = "export", _("Exported")
+        # By MyKad, of a person outside the user's full details: limited per day.
+        LOOKUP = "lookup", _("Looked up")
+        REVEAL = "reveal", _("Revealed the full MyKad")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("user")
@@ -442,6 +470,7 @@ class AccessLog(models.Model):
         verbose_name=_("person"),
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
     at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
@@ -451,6 +480,8 @@ class AccessLog(models.Model):
         indexes = [
             models.Index(fields=["person", "-at"], name="accesslog_person_newest_first"),
             models.Index(fields=["-at"], name="accesslog_newest_first"),
+            # The daily count of a user's look-ups.
+            models.Index(fields=["user", "action", "-at"], name="accesslog_user_action"),
         ]
 
     def __str__(self):

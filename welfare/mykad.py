@@ -3,7 +3,9 @@ python-stdnum's `stdnum.my.nric`."""
 
 from datetime import date
 
+from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import InvalidComponent
 from stdnum.my import nric
@@ -82,3 +84,57 @@ def mask_mykad(value):
 def format_mykad(value):
     number = normalize_mykad(value)
     return nric.format(number) if len(number) == 12 else number
+
+
+def birth_place(value):
+    """The state (or, for those born abroad, the country) that digits 7-8 name."""
+    number = normalize_mykad(value)
+    if len(number) != 12:
+        return ""
+    try:
+        place = nric.get_birth_place(number)
+    except InvalidComponent:
+        return ""
+    return place.get("state") or place.get("country", "").title()
+
+
+class MyKadFormField(forms.CharField):
+    """Takes a MyKad with or without dashes or spaces and cleans it to 12 digits."""
+
+    def __init__(self, **kwargs):
+        kwargs["max_length"] = 20  # room for dashes and spaces: 630415-08-5521
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        # Checked as typed: normalising folds full-width digits to ASCII.
+        value = super().to_python(value)
+        validate_mykad(value)
+        return normalize_mykad(value)
+
+
+class MyKadField(models.CharField):
+    """A MyKad number stored as 12 digits (or empty); forms, the admin included,
+    accept it with dashes or spaces (MyKadFormField)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["max_length"] = 12
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        del kwargs["max_length"]
+        return name, path, args, kwargs
+
+    default_validators = [validate_mykad]
+
+    def to_python(self, value):
+        # Also the value saved and looked up (get_prep_value): "630415-08-5521" finds it.
+        return normalize_mykad(super().to_python(value))
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": MyKadFormField, **kwargs})

@@ -134,6 +134,8 @@ SESSION_MAX_HOURS = 12
 # A deleted person stays restorable by an administrator this long; then
 # `manage.py purge_deleted` (daily) erases the record and its history.
 PERSON_RETENTION_DAYS = env.int("PERSON_RETENTION_DAYS", default=30)
+# Look-ups by MyKad of people outside the user's full details, per user and day.
+PERSON_LOOKUPS_PER_DAY = env.int("PERSON_LOOKUPS_PER_DAY", default=200)
 
 # Roles asked for a second factor (TOTP) after the password: "HQ" and
 # "administrator" (superusers). District and state officers are not asked.

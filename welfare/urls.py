@@ -13,6 +13,8 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="person-edit"),
     path("people/<int:pk>/delete/", views.person_delete, name="person-delete"),
+    path("people/<int:pk>/reveal/", views.person_reveal, name="person-reveal"),
+    path("people/<int:pk>/take-over/", views.person_take_over, name="person-take-over"),
     path("projects/", include("programs.urls")),
     path("homehelp/", include("homehelp.urls")),
     path("reports/", include("reports.urls")),

@@ -1,12 +1,13 @@
 import sys
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, InterfaceError, connection, transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.utils.timezone import localtime
@@ -15,9 +16,10 @@ from django.views import defaults
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from welfare.audit import history_in_words, record_access
+from welfare import people
+from welfare.audit import history_in_words
 from welfare.forms import PersonForm
-from welfare.models import AccessLog, Person
+from welfare.models import Person
 
 
 def home(request):
@@ -57,31 +59,78 @@ def language_switch(request):
     return response
 
 
-def person_detail(request, pk):
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
-    details = Person.objects.recorded_in_scope_of(request.user).filter(pk=pk).exists()
-    record_access(request, AccessLog.Action.VIEW, person, people=[person])
-    # The history shows old addresses and phones: only to those shown the details.
-    history = history_in_words(person) if details else None
-    return render(
-        request,
-        "welfare/person_detail.html",
-        {"person": person, "details": details, "history": history},
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for revealing the full MyKad number"),
+        min_length=10,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the access log and shown on this page."),
     )
 
 
+def person_detail(request, pk, reveal_form=None, revealed=None):
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    details = people.disclosure_for(request).full_details(person)
+    people.log_access(request.user, [person], person)
+    may_reveal = not details and people.may_reveal(request.user, person)
+    context = {
+        "person": person,
+        "details": details,
+        # The history shows old addresses and phones: only to those shown the details.
+        "history": history_in_words(person) if details else None,
+        "may_change": people.may_change(request.user, person),
+        "may_delete": people.may_change(request.user, person, "delete"),
+        "may_take_over": details and people.may_take_over(request.user, person),
+        "reveal_form": reveal_form or (RevealForm() if may_reveal else None),
+        "revealed": revealed,
+        "reveals": people.reveals_of(person),
+    }
+    return render(request, "welfare/person_detail.html", context)
+
+
+@require_POST
+def person_reveal(request, pk):
+    """Break-glass: a state officer or HQ user sees one full MyKad, with a reason."""
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    if not people.may_reveal(request.user, person):
+        raise PermissionDenied
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        return person_detail(request, pk, reveal_form=form)
+    revealed = people.reveal(request, person, form.cleaned_data["reason"])
+    return person_detail(request, pk, revealed=revealed)
+
+
+@require_POST
+def person_take_over(request, pk):
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    if not people.may_take_over(request.user, person):
+        raise PermissionDenied
+    people.take_over(request.user, person)
+    messages.success(
+        request,
+        _("%(office)s now records %(name)s.") % {"office": request.user.office, "name": person},
+    )
+    return redirect(person)
+
+
 def get_person_to_change(request, pk, action):
-    """Only the offices that recorded a person change their details; a person
-    reached through another office's record is 404, a read-only role 403."""
-    person = get_object_or_404(Person.objects.recorded_in_scope_of(request.user), pk=pk)
+    """Only the office that recorded a person (and administrators) change their
+    details: a read-only role answers 403, an office that only links the
+    person 404, as if there were nothing to change."""
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
     if not request.user.has_perm(f"welfare.{action}_person"):
         raise PermissionDenied
+    if not people.may_change(request.user, person, action):
+        raise Http404
     return person
 
 
 def person_edit(request, pk):
     person = get_person_to_change(request, pk, "change")
     form = PersonForm(request.POST or None, instance=person)
+    people.log_access(request.user, [person], person)
     if form.is_valid() and form.save_unless_conflict():
         messages.success(request, _("Details saved."))
         return redirect(person)

@@ -56,7 +56,7 @@ def test_senior_is_60_on_the_opening_day(office):
     case = CaseFactory.build(client=client, office=office, opened_on=date(2024, 6, 1))
     with pytest.raises(ValidationError) as error:
         case.full_clean()
-    assert "this client is 59 then" in str(error.value.message_dict["client_type"])
+    assert "this client is younger then" in str(error.value.message_dict["client_type"])
     case.opened_on = date(2024, 6, 2)
     case.full_clean()
 

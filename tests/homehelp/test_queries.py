@@ -74,8 +74,8 @@ def detail_urls(records):
         # form's volunteer and service choices + access log + the case's history
         "case": (records["case"].get_absolute_url(), 14),
         # 4 + volunteer, open cases, recent visits, their services + permissions
-        # + the volunteer's history
-        "volunteer": (records["volunteer"].get_absolute_url(), 11),
+        # + the volunteer's history + access log
+        "volunteer": (records["volunteer"].get_absolute_url(), 12),
         # 4 + organisation, its volunteers + permissions
         "organization": (records["organization"].get_absolute_url(), 8),
     }

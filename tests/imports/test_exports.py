@@ -15,6 +15,7 @@ from tests.factories import (
     VisitFactory,
     VolunteerFactory,
 )
+from welfare.mykad import format_mykad
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +99,7 @@ def test_mykad_full_only_for_the_recording_offices_district_officer(
     mykad = records["own"].client.mykad
     url = reverse("homehelp:case-export", args=["csv"])
     client.force_login(officer)
-    assert column(read(client.get(url)), "MyKad number") == [mykad]
+    assert column(read(client.get(url)), "MyKad number") == [format_mykad(mykad)]
     for reader in (state_officer, hq):
         client.force_login(reader)
         assert f"******-**-{mykad[-4:]}" in column(read(client.get(url)), "MyKad number")
@@ -115,7 +116,10 @@ def test_a_person_recorded_by_another_office_stays_masked(client, officer, proje
 
 @pytest.fixture
 def project_with_guest(office, far_office):
-    participation = ParticipationFactory(project__office=office, person__office=far_office)
+    """A person recorded by another office who took part here and left."""
+    participation = ParticipationFactory(
+        project__office=office, person__office=far_office, left_on=date(2024, 3, 1)
+    )
     return participation.project
 
 

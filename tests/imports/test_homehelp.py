@@ -135,7 +135,7 @@ def test_case_errors(client, officer, office):
         (4, "Opened on", "Enter the date as YYYY-MM-DD or DD/MM/YYYY."),
         (5, "OKU card number", "Give the OKU card number."),
         (6, "Client type",
-         "A senior citizen is 60 or older on the day the case opens; this client is 35 then."),
+         "A senior citizen is 60 or older on the day the case opens; this client is younger then."),
         (7, "MyKad", "This client already has an open case."),
     ]  # fmt: skip
     confirm(client, CASE_URL, preview)

@@ -60,7 +60,7 @@ def test_csv_without_bom_and_malay_headings_and_labels(client, officer, project)
         ["No. MyKad", "Nama", "Tarikh lahir", "Jantina", "Kumpulan sasaran", "Tarikh sertai"],
         ["", "Ah Kow", "03/04/1955", "Lelaki", "Pelanggan jabatan", "15/01/2025"],
         [
-            make_mykad(7, born=date(1961, 1, 1)),
+            make_mykad(8, born=date(1961, 1, 1)),  # even: a woman
             "Mei Ling",
             "",
             "P",

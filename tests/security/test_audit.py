@@ -168,7 +168,9 @@ def test_person_history_with_old_addresses_only_for_the_recording_offices_scope(
     person = PersonFactory(office=office, address="Old street 1")
     person.address = "New street 2"
     person.save()
-    ParticipationFactory(project=ProjectFactory(office=neighbour_office), person=person)
+    ParticipationFactory(
+        project=ProjectFactory(office=neighbour_office), person=person, left_on=date(2024, 3, 1)
+    )
     client.force_login(officer)
     assert "Old street 1" in client.get(person.get_absolute_url()).text
     client.force_login(neighbour_officer)

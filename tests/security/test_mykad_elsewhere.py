@@ -143,10 +143,10 @@ def test_case_opened_from_another_offices_mykad_links_the_person(signed_in, offi
         assert secret not in text
 
 
-def test_person_page_reached_through_a_shared_record_shows_identity_only(
+def test_person_page_reached_through_a_past_record_shows_identity_only(
     signed_in, office, elsewhere
 ):
-    CaseFactory(office=office, client=elsewhere, status=Case.Status.REFERRED)
+    CaseFactory(office=office, client=elsewhere, status=Case.Status.CLOSED, closed_on=date(2024, 7, 1), close_reason="moved")  # fmt: skip
     response = signed_in.get(f"/people/{elsewhere.pk}/")
     assert response.status_code == 200
     text = response.content.decode()

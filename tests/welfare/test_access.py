@@ -96,16 +96,18 @@ def test_public_pages_open_without_login(client, db):
     assert client.get("/accounts/login/").status_code == 200
 
 
-def test_person_linked_from_another_office_shows_only_name_and_birth_year(
-    client, officer, far_office
-):
+def test_person_linked_by_a_past_record_shows_only_name_and_birth_year(client, officer, far_office):
     from programs.models import Participation
     from tests.factories import ProjectFactory
 
     person = PersonFactory(office=far_office, phone="019-7654321", address="Lot 9, Kampung Sireh")
     project = ProjectFactory(office=officer.office)
     Participation.objects.create(
-        project=project, person=person, target_group="client", joined_on=project.start_date
+        project=project,
+        person=person,
+        target_group="client",
+        joined_on=project.start_date,
+        left_on=project.start_date,
     )
     client.force_login(officer)
     response = client.get(person.get_absolute_url())

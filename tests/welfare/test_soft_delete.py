@@ -105,12 +105,6 @@ def test_purge_erases_only_people_deleted_before_the_retention_period(office, se
     assert Person.history.filter(id=recent.pk).exists()
 
 
-def test_registering_the_mykad_of_a_deleted_person_brings_the_record_back(office, person):
-    deleted_days_ago(person, 1)
-    again, created = Person.objects.register(mykad=person.mykad, office=office, name="Siti H.")
-    assert (again.pk, created, again.deleted_at) == (person.pk, False, None)
-
-
 @pytest.mark.parametrize(
     "cast,status",
     [("officer", 200), ("neighbour_officer", 404), ("state_officer", 403), ("hq", 403)],

@@ -1,0 +1,291 @@
+"""The person policy: who may find, see, change, restore and export a person.
+Every page, list, search, export, import, admin list and template asks here (or
+the two scopes it rests on, Person.objects.visible_to() and
+with_full_details_for()); nothing else decides what of a person is shown.
+
+- Full details (the MyKad in full, phone, address, postcode) go to district
+  officers of the office that recorded the person and of an office that serves
+  them now (a current participation, an open case, an active volunteer role),
+  and to administrators. Everyone else who may see the person at all (another
+  office linked by a past record, state officers, HQ) sees the name, the year
+  of birth and the masked MyKad.
+- A state officer or HQ user may reveal one person's full MyKad with a reason,
+  which the access log keeps and the person's page shows.
+- A partial MyKad finds only people whose full details the user is shown; the
+  full 12 digits find anyone the user may link to a record, showing name and
+  year of birth, logged, and for people outside the user's full details at
+  most PERSON_LOOKUPS_PER_DAY a day.
+- Only the recording office (and administrators) change, delete and restore a
+  person; an office that serves the person may take them over when the
+  recording office no longer has a current record for them.
+- Deleted people are invisible to everyone but the recording office and
+  administrators.
+- Every showing of a person is written to the access log, in bulk, in the
+  request's transaction (so before the first byte of a streamed export)."""
+
+import logging
+from datetime import datetime, time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from welfare.middleware import client_address
+from welfare.models import AccessLog, Person
+from welfare.mykad import format_mykad, mask_mykad, normalize_mykad
+
+logger = logging.getLogger(__name__)
+
+HELD_BY_DELETED_RECORD = _(
+    "This MyKad number is held on a record being deleted; ask your administrator."
+)
+LOOKUP_LIMIT_REACHED = _(
+    "You have looked up %(limit)d people recorded by other offices today, the most "
+    "allowed in a day. Try again tomorrow, or ask your administrator."
+)
+
+
+# --- Seeing -------------------------------------------------------------------
+
+
+class Disclosure:
+    """What of each person one user is shown. prime() decides for many people in
+    one query, so that a list or an export asks once, not once per row."""
+
+    def __init__(self, user):
+        self.user = user
+        self.full_ids = set()
+        self.decided = set()
+
+    def prime(self, people):
+        """people: Person objects, their ids, or a values() queryset of ids."""
+        user = self.user
+        if not (user.is_authenticated and user.is_district_officer) or user.is_superuser:
+            return
+        if hasattr(people, "query"):
+            candidates = Person.objects.filter(pk__in=people)
+        else:
+            ids = set()
+            for person in people:
+                if isinstance(person, Person):
+                    if person.office_id == user.office_id:
+                        self.full_ids.add(person.pk)
+                        continue
+                    person = person.pk
+                ids.add(person)
+            ids -= self.decided | {None}
+            if not ids:
+                return
+            self.decided |= ids
+            candidates = Person.objects.filter(pk__in=ids)
+        full = candidates.with_full_details_for(user).values_list("pk", flat=True)
+        self.full_ids.update(full)
+
+    def full_details(self, person):
+        user = self.user
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if user.is_superuser:
+            return True
+        if not user.is_district_officer or person is None:
+            return False
+        if person.office_id == user.office_id:
+            return True
+        if person.pk not in self.decided and person.pk not in self.full_ids:
+            self.prime([person.pk])
+        return person.pk in self.full_ids
+
+    def mykad(self, person):
+        """The MyKad as this user is shown it: in full (dashed) or masked."""
+        if person is None or not person.mykad:
+            return ""
+        if self.full_details(person):
+            return format_mykad(person.mykad)
+        return mask_mykad(person.mykad)
+
+
+def disclosure_for(request):
+    """The request's Disclosure, shared by the view and its templates."""
+    if not hasattr(request, "_person_disclosure"):
+        request._person_disclosure = Disclosure(request.user)
+    return request._person_disclosure
+
+
+def may_reveal(user, person):
+    """State officers and HQ may reveal a full MyKad, with a reason."""
+    return (
+        user.is_authenticated
+        and (user.is_state_officer or user.sees_all_offices)
+        and not user.is_superuser
+        and bool(person.mykad)
+    )
+
+
+def reveal(request, person, reason):
+    """The full MyKad, written to the access log with the reason."""
+    log_access(request.user, [person], person, action=AccessLog.Action.REVEAL, reason=reason)
+    return format_mykad(person.mykad)
+
+
+def reveals_of(person):
+    return AccessLog.objects.filter(person=person, action=AccessLog.Action.REVEAL).select_related(
+        "user"
+    )
+
+
+# --- Changing -----------------------------------------------------------------
+
+
+def records_here(user, person):
+    """The user is a district officer of the office that recorded the person."""
+    return user.is_district_officer and person.office_id == user.office_id
+
+
+def may_change(user, person, action="change"):
+    """Edit ("change"), delete or restore: the recording office and administrators."""
+    if user.is_superuser:
+        return True
+    return records_here(user, person) and user.has_perm(f"welfare.{action}_person")
+
+
+def may_take_over(user, person):
+    """A serving office becomes the recording office when the recording office
+    no longer has a current record of the person."""
+    if not (user.is_district_officer and user.has_perm("welfare.change_person")):
+        return False
+    if person.office_id == user.office_id:
+        return False
+    serving = Person.objects.filter(pk=person.pk)
+    if not serving.filter(Person.objects.served_by_q(user.office_id)).exists():
+        return False
+    if person.office_id is None:
+        return True
+    return not serving.filter(Person.objects.served_by_q(person.office_id)).exists()
+
+
+def take_over(user, person):
+    """The transfer is kept in the person's history, with its reason."""
+    previous = person.office
+    person.office = user.office
+    person._change_reason = f"Transferred from {previous or '-'} to {user.office}"
+    person.save(update_fields=["office"])
+
+
+# --- Finding ------------------------------------------------------------------
+
+
+def search_q(user, text, prefix=""):
+    """A list's search box: every word in the name, or a MyKad. The full 12
+    digits match exactly; fewer digits match the end of the MyKad of only the
+    people whose full MyKad the user is shown, so that a masked number cannot be
+    completed by trying digits."""
+    text = text.strip()
+    digits = normalize_mykad(text)
+    words = text.split()
+    by_name = Q()
+    for word in words:
+        by_name &= Q(**{f"{prefix}name__icontains": word})
+    found = by_name if words else Q(pk__in=[])
+    if digits.isascii() and digits.isdigit():
+        if len(digits) == 12:
+            found |= Q(**{f"{prefix}mykad": digits})
+        else:
+            in_full = Person.objects.with_full_details_for(user).values("pk")
+            found |= Q(**{f"{prefix}mykad__endswith": digits, f"{prefix}pk__in": in_full})
+    return found
+
+
+def find_by_mykad(user, mykad):
+    """The person with this MyKad for linking to a record (enrolment, a case, a
+    volunteer role), or None. Raises ValidationError when the MyKad is held by a
+    deleted record the user may not restore, or when the user has reached the
+    day's limit of look-ups; a person found is written to the access log."""
+    found, refused = find_many_by_mykad(user, [mykad])
+    if refused:
+        raise ValidationError(next(iter(refused.values())))
+    return next(iter(found.values()), None)
+
+
+def find_many_by_mykad(user, mykads, *, log=True):
+    """find_by_mykad() for a whole file: ({mykad: person}, {mykad: refusal}) in a
+    fixed number of queries. A deleted person comes back (with deleted_at set,
+    for the caller to restore) only to the recording office and administrators.
+    log=False when the people were shown and logged already (an import's
+    confirmation after its preview)."""
+    numbers = sorted({normalize_mykad(m) for m in mykads if m} - {""})
+    people = []
+    for start in range(0, len(numbers), 1000):
+        batch = numbers[start : start + 1000]
+        # `<> ''` lets PostgreSQL use the partial unique index person_unique_mykad.
+        people += Person.all_objects.filter(mykad__in=batch).exclude(mykad="")
+    found, refused, deleted = {}, {}, []
+    for person in people:
+        if person.deleted_at and not may_change(user, person, "delete"):
+            refused[person.mykad] = HELD_BY_DELETED_RECORD
+            deleted.append(person)
+        else:
+            found[person.mykad] = person
+    if not log:
+        return found, refused
+    disclosure = Disclosure(user)
+    disclosure.prime(found.values())
+    outside = [p for p in found.values() if not disclosure.full_details(p)]
+    if outside:
+        allowed = lookups_left_today(user)
+        if len(outside) > allowed:
+            logger.error(
+                "User %s reached the daily limit of %d look-ups of people outside their office",
+                user.get_username(),
+                settings.PERSON_LOOKUPS_PER_DAY,
+            )
+            message = LOOKUP_LIMIT_REACHED % {"limit": settings.PERSON_LOOKUPS_PER_DAY}
+            for person in outside[allowed:]:
+                refused[person.mykad] = message
+                del found[person.mykad]
+            outside = outside[:allowed]
+    inside = [p for p in found.values() if p not in outside]
+    log_access(user, outside, "MyKad look-up", action=AccessLog.Action.LOOKUP)
+    log_access(user, inside, "MyKad look-up", action=AccessLog.Action.VIEW)
+    log_access(user, deleted, "MyKad look-up (deleted record)", action=AccessLog.Action.LOOKUP)
+    return found, refused
+
+
+def lookups_left_today(user):
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    done = AccessLog.objects.filter(
+        user=user, action=AccessLog.Action.LOOKUP, at__gte=midnight
+    ).count()
+    return max(settings.PERSON_LOOKUPS_PER_DAY - done, 0)
+
+
+# --- The access log -------------------------------------------------------------
+
+
+def log_access(user, people, subject, *, action=AccessLog.Action.VIEW, reason=""):
+    """Writes that `user` viewed (looked up, revealed, exported) `subject`, a
+    record or the name of a list: one row per person concerned (Person objects,
+    their ids, or a values_list of ids), or one row if the subject names nobody.
+    A list of people concerned that is empty writes nothing: nobody was shown."""
+    if hasattr(subject, "_meta"):
+        object_type, object_id = subject._meta.model_name, subject.pk
+    else:
+        object_type, object_id = str(subject), None
+    request = getattr(HistoricalRecords.context, "request", None)
+    base = {
+        "user": user,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "ip_address": client_address(request) if request is not None else None,
+        "reason": reason,
+    }
+    if people is None:
+        AccessLog.objects.create(**base)
+        return
+    person_ids = {getattr(person, "pk", person) for person in people} - {None}
+    AccessLog.objects.bulk_create(
+        [AccessLog(person_id=pk, **base) for pk in sorted(person_ids)], batch_size=1000
+    )
