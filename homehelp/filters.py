@@ -8,16 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from homehelp.models import Case, Organization, Visit, Volunteer
-from welfare.mykad import normalize_mykad
-
-
-def person_search(prefix, value):
-    """Name contains the words, or the MyKad or its last digits match."""
-    digits = normalize_mykad(value)
-    found = Q(**{f"{prefix}name__icontains": value.strip()})
-    if digits.isdigit():
-        found |= Q(**{f"{prefix}mykad__endswith": digits})
-    return found
+from welfare.people import search_q
 
 
 def visible_volunteers(request):
@@ -64,7 +55,7 @@ class VolunteerFilter(django_filters.FilterSet):
         fields = ["organization", "active"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(person_search("person__", value))
+        return queryset.filter(search_q(self.request.user, value, "person__"))
 
     def filter_load(self, queryset, name, value):
         if value == "over":
@@ -99,7 +90,9 @@ class CaseFilter(django_filters.FilterSet):
         offer_volunteer_choice_within_an_office(self)
 
     def search(self, queryset, name, value):
-        return queryset.filter(person_search("client__", value) | Q(oku_card_number=value))
+        return queryset.filter(
+            search_q(self.request.user, value, "client__") | Q(oku_card_number=value)
+        )
 
     def filter_due(self, queryset, name, value):
         """The list's queryset carries with_last_visit()."""
@@ -144,7 +137,7 @@ class VisitFilter(django_filters.FilterSet):
         offer_volunteer_choice_within_an_office(self)
 
     def search(self, queryset, name, value):
-        return queryset.filter(person_search("case__client__", value))
+        return queryset.filter(search_q(self.request.user, value, "case__client__"))
 
     def filter_concern(self, queryset, name, value):
         if value == "open":
