@@ -1,0 +1,501 @@
+"""The person policy (welfare/people.py), one test per rule and per path that
+used to leak: who finds, sees, changes, restores and exports a person."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from homehelp.models import Case
+from tests.factories import (
+    CaseFactory,
+    ParticipationFactory,
+    PersonFactory,
+    ProjectFactory,
+    VisitFactory,
+    VolunteerFactory,
+    make_mykad,
+)
+from tests.imports.conftest import confirm, csv_file, errors_of, upload
+from welfare.models import AccessLog, Person
+
+pytestmark = pytest.mark.django_db
+
+PRIVATE = ["019-4455667", "Lot 12, Kampung Rahsia", "16800"]
+
+
+@pytest.fixture
+def stranger(far_office):
+    """Recorded by Kota Bharu: outside the full details of Petaling and of Selangor."""
+    return PersonFactory(
+        office=far_office,
+        name="Wan Rosnah",
+        mykad=make_mykad(2039, born=date(1955, 4, 15), place="03"),
+        date_of_birth=date(1955, 4, 15),
+        phone=PRIVATE[0],
+        address=PRIVATE[1],
+        postcode=PRIVATE[2],
+    )
+
+
+@pytest.fixture
+def past_case(office, stranger):
+    """Links the stranger to Petaling by a closed case: a past record."""
+    case = CaseFactory(office=office, client=stranger)
+    VisitFactory(case=case, visited_on=date(2024, 3, 1))
+    Case.objects.filter(pk=case.pk).update(
+        status=Case.Status.CLOSED, closed_on=date(2024, 6, 1), close_reason="moved"
+    )
+    return case
+
+
+def logged(user, **filters):
+    return AccessLog.objects.filter(user=user, **filters)
+
+
+def full_forms(person):
+    return [person.mykad, person.formatted_mykad]
+
+
+def assert_masked(text, person):
+    assert person.masked_mykad in text
+    for secret in [*full_forms(person), *PRIVATE]:
+        assert secret not in text, secret
+
+
+# --- Seeing -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cast", ["officer", "state_officer", "hq"])
+def test_case_and_volunteer_pages_and_lists_mask_a_person_outside_full_details(
+    client, request, cast, office, stranger, past_case
+):
+    volunteer = VolunteerFactory(office=office, person=stranger, active=False)
+    client.force_login(request.getfixturevalue(cast))
+    for url in [
+        past_case.get_absolute_url(),
+        reverse("homehelp:case-list"),
+        volunteer.get_absolute_url(),
+        reverse("homehelp:volunteer-list"),
+        stranger.get_absolute_url(),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert stranger.name in response.text
+        assert_masked(response.text, stranger)
+
+
+def test_the_recording_office_sees_everything(client, far_officer, stranger, far_office):
+    case = CaseFactory(office=far_office, client=stranger)
+    client.force_login(far_officer)
+    for url in [case.get_absolute_url(), reverse("homehelp:case-list")]:
+        assert stranger.formatted_mykad in client.get(url).text
+    text = client.get(stranger.get_absolute_url()).text
+    for detail in [stranger.formatted_mykad, *PRIVATE, "Kelantan"]:  # place of birth too
+        assert detail in text
+
+
+def test_an_office_that_serves_the_person_now_sees_their_details_but_cannot_edit(
+    client, officer, office, stranger
+):
+    case = CaseFactory(office=office, client=stranger)  # open
+    client.force_login(officer)
+    assert stranger.formatted_mykad in client.get(case.get_absolute_url()).text
+    text = client.get(stranger.get_absolute_url()).text
+    for detail in [stranger.formatted_mykad, *PRIVATE]:
+        assert detail in text
+    assert reverse("person-edit", args=[stranger.pk]) not in text
+    assert client.get(reverse("person-edit", args=[stranger.pk])).status_code == 404
+    # Closing the case ends it.
+    Case.objects.filter(pk=case.pk).update(
+        status=Case.Status.CLOSED, closed_on=date.today(), close_reason="moved"
+    )
+    assert_masked(client.get(stranger.get_absolute_url()).text, stranger)
+
+
+@pytest.mark.parametrize("cast", ["state_officer", "hq"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_mask_for_state_officers_and_hq(client, request, cast, fmt, office, stranger):
+    case = CaseFactory(office=office, client=stranger)
+    VisitFactory(case=case)
+    VolunteerFactory(office=office, person=stranger)
+    ParticipationFactory(project=ProjectFactory(office=office), person=stranger)
+    client.force_login(request.getfixturevalue(cast))
+    for name in ["homehelp:case-export", "homehelp:visit-export", "homehelp:volunteer-export"]:
+        content = client.get(reverse(name, args=[fmt])).content
+        for secret in full_forms(stranger):
+            assert secret.encode() not in content, name
+    project = stranger.participations.get().project
+    content = client.get(reverse("programs:participants-xlsx", args=[project.pk])).content
+    assert stranger.mykad.encode() not in content
+
+
+# --- Finding ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cast", ["officer", "state_officer", "hq"])
+def test_a_partial_mykad_finds_nobody_outside_full_details(
+    client, request, cast, office, stranger, past_case
+):
+    """The attack of the first release: a masked number completed one digit at a time."""
+    project = ProjectFactory(office=office)
+    ParticipationFactory(project=project, person=stranger, left_on=date(2024, 3, 1))
+    client.force_login(request.getfixturevalue(cast))
+    lists = {
+        reverse("homehelp:case-list"): "page_obj",
+        reverse("homehelp:visit-list"): "page_obj",
+        project.get_absolute_url(): "page_obj",
+    }
+    for digits in [stranger.mykad[-4:], stranger.mykad[-5:], stranger.mykad[1:]]:
+        for url, key in lists.items():
+            response = client.get(url, {"q": digits})
+            assert list(response.context[key]) == [], (url, digits)
+        export = client.get(reverse("homehelp:case-export", args=["csv"]), {"q": digits})
+        assert stranger.name not in export.content.decode()
+    # The full number, which proves the searcher knew it already, finds the row.
+    response = client.get(reverse("homehelp:case-list"), {"q": stranger.formatted_mykad})
+    assert [case.client for case in response.context["page_obj"]] == [stranger]
+
+
+def test_a_partial_mykad_finds_the_offices_own_people(client, officer, office):
+    own = CaseFactory(office=office).client
+    client.force_login(officer)
+    response = client.get(reverse("homehelp:case-list"), {"q": own.mykad[-4:]})
+    assert [case.client for case in response.context["page_obj"]] == [own]
+
+
+def test_a_search_by_name_matches_every_word_and_is_logged(client, officer, office):
+    case = CaseFactory(office=office, client__name="Hajah Ramlah binti Yusof")
+    CaseFactory(office=office, client__name="Ramlah binti Ahmad")
+    client.force_login(officer)
+    response = client.get(reverse("homehelp:case-list"), {"q": "ramlah yusof"})
+    assert [c.pk for c in response.context["page_obj"]] == [case.pk]
+    assert list(logged(officer, object_type="search: case").values_list("person", flat=True)) == [
+        case.client_id
+    ]
+
+
+def test_look_up_by_full_mykad_shows_name_and_year_and_is_logged(
+    client, officer, stranger, past_case
+):
+    client.force_login(officer)
+    response = client.post(
+        reverse("homehelp:case-create"), {"lookup": "1", "mykad": stranger.formatted_mykad}
+    )
+    assert "Wan Rosnah" in response.text and "1955" in response.text
+    for secret in PRIVATE:
+        assert secret not in response.text
+    entry = logged(officer, action=AccessLog.Action.LOOKUP).get()
+    assert (entry.person, entry.object_type) == (stranger, "MyKad look-up")
+    assert entry.ip_address == "127.0.0.1"
+
+
+@pytest.mark.parametrize("path", ["case", "volunteer", "participant"])
+def test_posting_a_form_with_a_mykad_logs_the_person_shown(client, officer, office, path, stranger):
+    urls = {
+        "case": reverse("homehelp:case-create"),
+        "volunteer": reverse("homehelp:volunteer-create"),
+        "participant": reverse("programs:participant-add", args=[ProjectFactory(office=office).pk]),
+    }
+    client.force_login(officer)
+    client.post(urls[path], {"mykad": stranger.mykad})  # without the look-up button
+    assert logged(officer, person=stranger, action=AccessLog.Action.LOOKUP).count() == 1
+
+
+def test_look_ups_outside_full_details_stop_at_the_days_limit(
+    client, officer, settings, far_office, caplog
+):
+    settings.PERSON_LOOKUPS_PER_DAY = 2
+    people = [PersonFactory(office=far_office) for _ in range(3)]
+    client.force_login(officer)
+    url = reverse("homehelp:case-create")
+    for person in people[:2]:
+        response = client.post(url, {"lookup": "1", "mykad": person.mykad})
+        assert person.name in response.text
+    response = client.post(url, {"lookup": "1", "mykad": people[2].mykad})
+    assert people[2].name not in response.text
+    assert "the most allowed in a day" in response.text
+    assert "reached the daily limit" in caplog.text
+    assert [r.levelname for r in caplog.records if "daily limit" in r.getMessage()] == ["ERROR"]
+    # Yesterday's look-ups do not count; the office's own people never do.
+    logged(officer).update(at=timezone.now() - timedelta(days=1))
+    assert people[2].name in client.post(url, {"lookup": "1", "mykad": people[2].mykad}).text
+
+
+# --- Imports ------------------------------------------------------------------
+
+
+def participant_file(*people_rows):
+    return csv_file([["MyKad", "Name", "Target group", "Joined on"], *people_rows])
+
+
+def test_import_preview_shows_what_the_form_would_and_logs_one_row_per_person(
+    client, officer, office, stranger, past_case
+):
+    project = ProjectFactory(office=office)
+    url = reverse("programs:participant-import", args=[project.pk])
+    client.force_login(officer)
+    preview = upload(
+        client,
+        url,
+        participant_file(
+            [stranger.mykad, "", "community", "2025-01-15"],
+            [make_mykad(9001, born=date(1960, 1, 1)), "New Person", "community", "2025-01-15"],
+        ),
+    )
+    assert errors_of(preview) == []
+    assert "Wan Rosnah" in preview.text and "1955" in preview.text
+    assert_masked(preview.text, stranger)
+    assert list(logged(officer, action=AccessLog.Action.LOOKUP).values_list("person", flat=True)) == [stranger.pk]  # fmt: skip
+    confirm(client, url, preview)
+    assert project.participations.filter(person=stranger).exists()
+    # The confirmation shows nobody new: no second look-up is counted.
+    assert logged(officer, action=AccessLog.Action.LOOKUP).count() == 1
+
+
+def test_import_preview_counts_against_the_days_limit(
+    client, officer, office, far_office, settings
+):
+    settings.PERSON_LOOKUPS_PER_DAY = 1
+    others = [PersonFactory(office=far_office, name=f"Orang {n}") for n in range(2)]
+    project = ProjectFactory(office=office)
+    client.force_login(officer)
+    preview = upload(
+        client,
+        reverse("programs:participant-import", args=[project.pk]),
+        participant_file(*[[p.mykad, "", "community", "2025-01-15"] for p in others]),
+    )
+    assert "Orang 0" in preview.text and "Orang 1" not in preview.text
+    assert any("the most allowed in a day" in message for _r, _c, message in errors_of(preview))
+
+
+# --- Deleted people -------------------------------------------------------------
+
+
+@pytest.fixture
+def deleted(stranger, far_officer):
+    stranger.soft_delete(by=far_officer)
+    return stranger
+
+
+def test_another_office_cannot_see_look_up_or_restore_a_deleted_person(
+    client, officer, office, deleted
+):
+    client.force_login(officer)
+    response = client.post(reverse("homehelp:case-create"), {"lookup": "1", "mykad": deleted.mykad})
+    assert "held on a record being deleted" in response.text
+    assert "Wan Rosnah" not in response.text and "1955" not in response.text
+    project = ProjectFactory(office=office)
+    response = client.post(
+        reverse("programs:participant-add", args=[project.pk]),
+        {
+            "mykad": deleted.mykad,
+            "name": "X",
+            "target_group": "community",
+            "joined_on": "2025-01-15",
+        },
+    )
+    assert "held on a record being deleted" in response.text
+    preview = upload(
+        client,
+        reverse("programs:participant-import", args=[project.pk]),
+        participant_file([deleted.mykad, "X", "community", "2025-01-15"]),
+    )
+    assert "held on a record being deleted" in preview.text
+    assert "Wan Rosnah" not in preview.text
+    deleted.refresh_from_db()
+    assert deleted.deleted_at is not None
+    assert not project.participations.exists()
+    attempts = logged(officer, person=deleted, object_type="MyKad look-up (deleted record)")
+    assert attempts.count() == 3
+
+
+def test_the_recording_office_restores_a_deleted_person_by_enrolling_them(
+    client, far_officer, far_office, deleted
+):
+    project = ProjectFactory(office=far_office)
+    client.force_login(far_officer)
+    response = client.post(
+        reverse("programs:participant-add", args=[project.pk]),
+        {"mykad": deleted.mykad, "target_group": "community", "joined_on": "2025-01-15"},
+    )
+    assert response.status_code == 302
+    deleted.refresh_from_db()
+    assert deleted.deleted_at is None
+    assert deleted.history.first().deleted_at is None  # the restore is in the history
+
+
+def test_the_recording_office_restores_a_deleted_person_by_import_with_history(
+    client, far_officer, far_office, deleted
+):
+    project = ProjectFactory(office=far_office)
+    url = reverse("programs:participant-import", args=[project.pk])
+    client.force_login(far_officer)
+    preview = upload(client, url, participant_file([deleted.mykad, "", "community", "2025-01-15"]))
+    assert errors_of(preview) == []
+    confirm(client, url, preview)
+    deleted.refresh_from_db()
+    assert deleted.deleted_at is None
+    assert deleted.history.first().deleted_at is None
+
+
+# --- Changing -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("view", ["person-edit", "person-delete"])
+def test_an_office_linked_by_a_record_cannot_edit_or_delete_another_offices_person(
+    client, officer, state_officer, view, stranger, past_case
+):
+    client.force_login(officer)
+    assert client.get(reverse(view, args=[stranger.pk])).status_code == 404
+    assert client.post(reverse(view, args=[stranger.pk]), {"name": "Changed"}).status_code == 404
+    client.force_login(state_officer)
+    assert client.get(reverse(view, args=[stranger.pk])).status_code == 403
+    stranger.refresh_from_db()
+    assert (stranger.name, stranger.deleted_at) == ("Wan Rosnah", None)
+
+
+def test_a_serving_office_takes_over_a_person_the_recording_office_no_longer_serves(
+    client, officer, office, far_office, stranger
+):
+    CaseFactory(office=office, client=stranger)
+    far_project = ProjectFactory(office=far_office, status="active")
+    ParticipationFactory(project=far_project, person=stranger)
+    client.force_login(officer)
+    url = reverse("person-take-over", args=[stranger.pk])
+    # Kota Bharu still serves them: no take-over.
+    assert "Take over" not in client.get(stranger.get_absolute_url()).text
+    assert client.post(url).status_code == 403
+    far_project.status = "completed"
+    far_project.save()
+    assert "Take over" in client.get(stranger.get_absolute_url()).text
+    assert client.post(url).status_code == 302
+    stranger.refresh_from_db()
+    assert stranger.office == office
+    assert "Transferred from PKMD Kota Bharu" in stranger.history.first().history_change_reason
+    assert client.get(reverse("person-edit", args=[stranger.pk])).status_code == 200
+
+
+# --- Break-glass --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cast", ["state_officer", "hq"])
+def test_state_officer_and_hq_reveal_one_mykad_with_a_reason(
+    client, request, cast, stranger, office
+):
+    CaseFactory(office=office, client=stranger)
+    reader = request.getfixturevalue(cast)
+    client.force_login(reader)
+    url = reverse("person-reveal", args=[stranger.pk])
+    assert client.get(url).status_code == 405  # never in a URL
+    response = client.post(url, {"reason": "short"})
+    assert stranger.formatted_mykad not in response.text
+    assert not logged(reader, action=AccessLog.Action.REVEAL).exists()
+    reason = "Ministerial query 12/2026 on duplicate records"
+    response = client.post(url, {"reason": reason})
+    assert stranger.formatted_mykad in response.text
+    entry = logged(reader, action=AccessLog.Action.REVEAL).get()
+    assert (entry.person, entry.reason) == (stranger, reason)
+    # The next reader of the page sees who revealed it, and the number stays masked.
+    text = client.get(stranger.get_absolute_url()).text
+    assert reason in text and reader.username in text
+    assert stranger.formatted_mykad not in text
+
+
+def test_a_district_officer_cannot_break_glass(client, officer, stranger, past_case):
+    client.force_login(officer)
+    response = client.post(reverse("person-reveal", args=[stranger.pk]), {"reason": "x" * 20})
+    assert response.status_code == 403
+    assert not AccessLog.objects.filter(action=AccessLog.Action.REVEAL).exists()
+
+
+# --- One MyKad field, one person form --------------------------------------------
+
+
+def test_admin_accepts_and_finds_a_dashed_mykad(client, administrator, office):
+    client.force_login(administrator)
+    response = client.post(
+        reverse("admin:welfare_person_add"),
+        {"name": "Dashed", "mykad": "630415-08-5521", "office": office.pk, "version": 1},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Person.objects.get(name="Dashed").mykad == "630415085521"
+    found = client.get(reverse("admin:welfare_person_changelist"), {"q": "630415-08-5521"})
+    assert "Dashed" in found.text
+
+
+@pytest.mark.parametrize("path", ["case", "volunteer", "participant"])
+def test_a_date_of_birth_or_sex_that_contradicts_the_mykad_is_an_error(
+    client, officer, office, path
+):
+    urls = {
+        "case": reverse("homehelp:case-create"),
+        "volunteer": reverse("homehelp:volunteer-create"),
+        "participant": reverse("programs:participant-add", args=[ProjectFactory(office=office).pk]),
+    }
+    client.force_login(officer)
+    mykad = make_mykad(4242, born=date(1950, 6, 1))  # even: a woman
+    response = client.post(
+        urls[path],
+        {"mykad": mykad, "name": "Contradicted", "date_of_birth": "1951-06-01", "sex": "M"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "01/06/1950" in errors["date_of_birth"][0]
+    assert errors["sex"] == ["The MyKad number is of a woman."]
+    assert not Person.objects.filter(name="Contradicted").exists()
+
+
+# --- The access log -----------------------------------------------------------
+
+
+def test_the_participant_csv_is_logged_before_its_first_byte(client, officer, office):
+    project = ProjectFactory(office=office)
+    participations = ParticipationFactory.create_batch(3, project=project)
+    client.force_login(officer)
+    response = client.get(reverse("programs:participants-csv", args=[project.pk]))
+    # Nothing of the body has been read yet.
+    assert set(logged(officer, action="export").values_list("person", flat=True)) == {
+        p.person_id for p in participations
+    }
+    assert b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize(
+    "url_name,kwargs,subject",
+    [
+        ("homehelp:visit-export", {"file_format": "csv"}, "visits"),
+        ("homehelp:volunteer-export", {"file_format": "xlsx"}, "volunteers"),
+        ("homehelp:case-export", {"file_format": "csv"}, "cases"),
+        ("programs:project-export", {"file_format": "csv"}, "projects"),
+    ],
+)
+def test_every_export_is_logged(client, officer, office, url_name, kwargs, subject):
+    visit = VisitFactory(case=CaseFactory(office=office))
+    ProjectFactory(office=office)
+    client.force_login(officer)
+    assert client.get(reverse(url_name, kwargs=kwargs)).status_code == 200
+    entries = logged(officer, action="export", object_type=subject)
+    assert entries.exists()
+    if subject in ("visits", "cases"):
+        assert list(entries.values_list("person", flat=True)) == [visit.case.client_id]
+
+
+def test_the_home_help_report_file_is_logged(client, hq):
+    client.force_login(hq)
+    response = client.get(reverse("reports:home-help"), {"year": 2024, "format": "csv"})
+    assert response.status_code == 200
+    assert logged(hq, action="export", object_type="report: home help by state").exists()
+
+
+@pytest.mark.parametrize("page", ["volunteer", "person-edit"])
+def test_pages_with_a_full_mykad_are_logged(client, officer, office, page):
+    volunteer = VolunteerFactory(office=office)
+    url = {
+        "volunteer": volunteer.get_absolute_url(),
+        "person-edit": reverse("person-edit", args=[volunteer.person_id]),
+    }[page]
+    client.force_login(officer)
+    assert client.get(url).status_code == 200
+    assert logged(officer, person=volunteer.person, action="view").count() == 1
