@@ -167,7 +167,11 @@ def guide(request):
     """The administrators' guide: roles, adding an officer, the audit trail, breaches."""
     if not request.user.is_staff:
         raise PermissionDenied
-    return render(request, "welfare/guide.html", {"retention_days": settings.PERSON_RETENTION_DAYS})
+    context = {
+        "retention_days": settings.PERSON_RETENTION_DAYS,
+        "lookups_per_day": settings.PERSON_LOOKUPS_PER_DAY,
+    }
+    return render(request, "welfare/guide.html", context)
 
 
 @login_not_required
