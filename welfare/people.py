@@ -59,14 +59,17 @@ class Disclosure:
         self.user = user
         self.full_ids = set()
         self.decided = set()
+        self.all_decided = False
 
     def prime(self, people):
-        """people: Person objects, their ids, or a values() queryset of ids."""
+        """people: Person objects, their ids, or a values_list() queryset of ids
+        that holds every person the request will show (an export's rows)."""
         user = self.user
         if not (user.is_authenticated and user.is_district_officer) or user.is_superuser:
             return
         if hasattr(people, "query"):
             candidates = Person.objects.filter(pk__in=people)
+            self.all_decided = True
         else:
             ids = set()
             for person in people:
@@ -94,7 +97,7 @@ class Disclosure:
             return False
         if person.office_id == user.office_id:
             return True
-        if person.pk not in self.decided and person.pk not in self.full_ids:
+        if not self.all_decided and person.pk not in self.decided | self.full_ids:
             self.prime([person.pk])
         return person.pk in self.full_ids
 

@@ -4,6 +4,8 @@ used to leak: who finds, sees, changes, restores and exports a person."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -499,3 +501,25 @@ def test_pages_with_a_full_mykad_are_logged(client, officer, office, page):
     client.force_login(officer)
     assert client.get(url).status_code == 200
     assert logged(officer, person=volunteer.person, action="view").count() == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_of_other_offices_people_run_a_fixed_number_of_queries(
+    client, officer, office, far_office, fmt
+):
+    """Each person's MyKad is decided in one query for the whole file, not per row."""
+    client.force_login(officer)
+    url = reverse("homehelp:case-export", args=[fmt])
+    counts = []
+    for rows in (1, 30):
+        for _ in range(rows):
+            case = CaseFactory(office=office, client=PersonFactory(office=far_office))
+            Case.objects.filter(pk=case.pk).update(
+                status=Case.Status.CLOSED, closed_on=date(2024, 6, 1), close_reason="moved"
+            )
+        with CaptureQueriesContext(connection) as queries:
+            content = client.get(url).content
+        counts.append(len(queries))
+        for mykad in Person.objects.filter(office=far_office).values_list("mykad", flat=True):
+            assert mykad.encode() not in content
+    assert counts[0] == counts[1]
