@@ -97,7 +97,7 @@ class Disclosure:
             return False
         if person.office_id == user.office_id:
             return True
-        if not self.all_decided and person.pk not in self.decided | self.full_ids:
+        if not (self.all_decided or person.pk in self.decided or person.pk in self.full_ids):
             self.prime([person.pk])
         return person.pk in self.full_ids
 
