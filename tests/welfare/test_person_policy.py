@@ -523,3 +523,17 @@ def test_exports_of_other_offices_people_run_a_fixed_number_of_queries(
         for mykad in Person.objects.filter(office=far_office).values_list("mykad", flat=True):
             assert mykad.encode() not in content
     assert counts[0] == counts[1]
+
+
+def test_only_administrators_search_the_admin_by_mykad(client, office, stranger):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_person"))
+    client.force_login(staff)
+    url = reverse("admin:welfare_person_changelist")
+    assert client.get(url).status_code == 200
+    assert "Wan Rosnah" not in client.get(url, {"q": stranger.mykad[-4:]}).text
+    assert stranger.mykad not in client.get(url).text
