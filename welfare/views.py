@@ -118,7 +118,14 @@ def guide(request):
     """The administrators' guide: roles, adding an officer, the audit trail, breaches."""
     if not request.user.is_staff:
         raise PermissionDenied
-    return render(request, "welfare/guide.html", {"retention_days": settings.PERSON_RETENTION_DAYS})
+    return render(
+        request,
+        "welfare/guide.html",
+        {
+            "retention_days": settings.PERSON_RETENTION_DAYS,
+            "enrolment_days": settings.OTP_ENROLMENT_DAYS,
+        },
+    )
 
 
 @login_not_required
