@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # A control character in a parameter or form field, an admin date beyond 9998: 400.
+    "welfare.middleware.RefuseUnreadableInputMiddleware",
     "welfare.middleware.SignInPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -28,4 +28,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "welfare.views.bad_request"
 handler500 = "welfare.views.server_error"

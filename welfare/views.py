@@ -140,6 +140,13 @@ def health(request):
     return JsonResponse({"database": "ok"})
 
 
+def bad_request(request, exception):
+    """A request that cannot be read (a control character in a field, an admin
+    date outside the calendar, a malformed upload): the page says so, within the
+    site, instead of Django's bare one."""
+    return render(request, "400.html", status=400)
+
+
 def server_error(request):
     """A database that cannot be reached is a temporary outage (503), not a bug;
     the page is drawn without touching the database. A connection lost during a
