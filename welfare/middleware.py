@@ -1,6 +1,7 @@
 """Sign-in policy: a sign-in lasts 12 hours at most (idle sessions end earlier,
 after SESSION_COOKIE_AGE), and HQ users and administrators confirm a second factor
-before they see anything. Control characters in a request's parameters are refused."""
+before they see anything. Input no view could read (control characters, admin dates
+outside the calendar) is refused with 400."""
 
 import ipaddress
 import re

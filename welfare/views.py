@@ -141,9 +141,9 @@ def health(request):
 
 
 def bad_request(request, exception):
-    """A request that cannot be read (a control character in a field, an admin
-    date outside the calendar, a malformed upload): the page says so, within the
-    site, instead of Django's bare one."""
+    """A request refused as unreadable (a control character in a field, an admin
+    date outside the calendar, or anything else Django answers 400): the page says
+    so within the site, instead of Django's bare one."""
     return render(request, "400.html", status=400)
 
 
