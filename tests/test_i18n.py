@@ -338,7 +338,7 @@ def test_project_form_round_trips_its_own_values(client, officer, records, langu
 def test_dates_typed_day_first_are_understood(client, officer, records):
     client.force_login(officer)
     form = ProjectForm(instance=Project.objects.get(pk=records["project"]), user=officer)
-    data = {**form.initial, "start_date": "1/10/2024", "objectives": []}
+    data = {**form.initial, "start_date": "1/10/2024", "objectives": [], "version": 1}
     data = {k: v for k, v in data.items() if v is not None}
     with translation.override("ms"):
         bound = ProjectForm(data, instance=form.instance, user=officer)

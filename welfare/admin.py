@@ -3,12 +3,24 @@ import re
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp import admin as otp_totp_admin  # noqa: F401 (replaced below)
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from welfare.forms import AdminVersionedForm
-from welfare.models import AccessLog, Constituency, District, Office, Person, State, User
+from welfare.models import (
+    AccessLog,
+    Constituency,
+    District,
+    Office,
+    Person,
+    SecondFactorEnrolment,
+    State,
+    User,
+)
 
 
 class MyKadSearch:
@@ -112,6 +124,69 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("Office and state"), {"fields": ["office", "state", "language"]}),
     ]
+    actions = ["issue_second_factor_enrolment"]
+
+    @admin.action(
+        description=_("Issue a second-factor enrolment to the selected users"),
+        permissions=["change"],
+    )
+    def issue_second_factor_enrolment(self, request, queryset):
+        """The only way an account gets an authenticator app, besides replacing the
+        one it has: the administrator never sees the key, the user is shown it once."""
+        users = list(queryset)
+        for user in users:
+            enrolment = SecondFactorEnrolment.objects.issue(user, by=request.user)
+            self.log_change(request, user, gettext("Issued a second-factor enrolment."))
+        if users:
+            self.message_user(
+                request,
+                _(
+                    "Enrolment issued to %(users)s. Ask them to sign in before %(date)s: "
+                    "the page after the password shows them the key of their new app, once."
+                )
+                % {
+                    "users": ", ".join(user.username for user in users),
+                    "date": date_format(timezone.localtime(enrolment.expires_at), "d/m/Y H:i"),
+                },
+                messages.SUCCESS,
+            )
+
+
+@admin.register(SecondFactorEnrolment)
+class SecondFactorEnrolmentAdmin(admin.ModelAdmin):
+    """Enrolments issued and their state; issued from the users' list, never shown
+    here with their key. Deleting an unconfirmed one withdraws it."""
+
+    list_display = ["user", "issued_by", "issued_at", "expires_at", "shown_at", "confirmed_at"]
+    list_select_related = ["user", "issued_by"]
+    search_fields = ["user__username"]
+    fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# django-otp's own admin shows each device's key and QR code and adds devices with
+# a key typed in: here devices are only listed, and deleted when a phone is lost.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AccessLog)

@@ -47,6 +47,20 @@ class VersionedForm(forms.ModelForm):
         self.fields["version"].initial = self.instance.version
         self.conflict = None
 
+    def clean(self):
+        cleaned = super().clean()
+        # Without the version it started from (a page sent incomplete or altered),
+        # an edit would be saved over any change made since, unchecked.
+        if self.instance.pk and not cleaned.get("version"):
+            self.add_error(
+                None,
+                _(
+                    "This page is out of date or incomplete, so nothing was saved. "
+                    "Open the record again and make your changes there."
+                ),
+            )
+        return cleaned
+
     def _post_clean(self):
         if self.cleaned_data.get("version"):
             self.instance.version = self.cleaned_data["version"]
@@ -114,7 +128,7 @@ class AdminVersionedForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         started_from = cleaned.get("started_from_version")
-        if started_from and self.instance.pk:
+        if self.instance.pk:  # sent empty, it matches no stored version: refused too
             stored = type(self.instance)._base_manager.filter(pk=self.instance.pk)
             if not stored.filter(version=started_from).exists():
                 raise forms.ValidationError(

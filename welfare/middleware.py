@@ -1,14 +1,18 @@
 """Sign-in policy: a sign-in lasts 12 hours at most (idle sessions end earlier,
 after SESSION_COOKIE_AGE), and HQ users and administrators confirm a second factor
-before they see anything."""
+before they see anything. Input no view could read (control characters, admin dates
+outside the calendar) is refused with 400."""
 
 import ipaddress
+import re
 import time
+from datetime import MAXYEAR, date
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
 from django.dispatch import receiver
 from django.urls import reverse
 
@@ -71,3 +75,61 @@ class SignInPolicyMiddleware:
     @staticmethod
     def open_before_second_factor():
         return {reverse("second-factor"), reverse("logout"), reverse("set_language")}
+
+
+# C0 and C1 control characters and DEL; not the tab, line feed and carriage return
+# that a textarea sends. PostgreSQL refuses a NUL in any text (it was a 500), and
+# none of the others belongs in a name, a search or a note.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+DATE_PART = re.compile(r"^(?P<field>.+)__(?P<part>year|month|day)$")
+
+
+def has_control_characters(parameters):
+    return any(
+        CONTROL_CHARACTERS.search(key) or any(CONTROL_CHARACTERS.search(v) for v in values)
+        for key, values in parameters.lists()
+    )
+
+
+def has_impossible_dates(parameters):
+    """The admin's date hierarchy (`?at__year=2026&at__month=3`) lists from that
+    date to the start of the next year, month or day. Django refuses a date that
+    cannot be, by sending the user back to the whole list, but answered 500 for
+    the last year Python's dates hold (9999, whose next year does not exist) and
+    for a number too large for a date."""
+    dates = {}
+    for key, value in parameters.items():
+        if match := DATE_PART.match(key):
+            dates.setdefault(match["field"], {})[match["part"]] = value
+    for parts in dates.values():
+        try:
+            day = date(
+                int(parts.get("year", 1)), int(parts.get("month", 1)), int(parts.get("day", 1))
+            )
+        except (ValueError, OverflowError):
+            return True
+        if day.year >= MAXYEAR:
+            return True
+    return False
+
+
+class RefuseUnreadableInputMiddleware:
+    """400 Bad Request, before any view reads them, for a control character in a
+    query parameter or a posted form field (uploaded files are the imports' to
+    check), and for an admin list's date outside the calendar. One check here
+    covers every search, filter and form: a check per form field would miss the
+    parameters that views and the admin read themselves, and the date hierarchies
+    of the admins that other apps (django-axes) register."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if has_control_characters(request.GET) or (
+            request.method == "POST" and has_control_characters(request.POST)
+        ):
+            # Answered by handler400 (welfare.views.bad_request), logged as a warning.
+            raise BadRequest("A control character in a parameter or form field.")
+        if request.path.startswith(reverse("admin:index")) and has_impossible_dates(request.GET):
+            raise BadRequest("An admin date outside the calendar.")
+        return self.get_response(request)

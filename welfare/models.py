@@ -10,6 +10,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.models import HistoricalRecords
 
 from welfare.mykad import (
@@ -501,3 +502,77 @@ class Submission(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class SecondFactorEnrolmentQuerySet(models.QuerySet):
+    def issue(self, user, *, by):
+        """A new authenticator app for `user`, started by an administrator or by the
+        user's own confirmed device (`by`). It replaces the user's unfinished
+        enrolments; the devices already confirmed keep working until it is confirmed."""
+        self.filter(user=user, confirmed_at__isnull=True).delete()
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        expires_at = timezone.now() + timedelta(days=settings.OTP_ENROLMENT_DAYS)
+        return self.create(user=user, device=device, issued_by=by, expires_at=expires_at)
+
+    def pending(self, *, now):
+        return self.filter(confirmed_at__isnull=True, expires_at__gt=now)
+
+
+class SecondFactorEnrolment(models.Model):
+    """Permission for one user to add one authenticator app: a second factor is
+    issued, never claimed by whoever has the password. Its key is shown once, to
+    that user signed in, and works until it expires or is confirmed with a code."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="second_factor_enrolments",
+        verbose_name=_("user"),
+    )
+    device = models.OneToOneField(TOTPDevice, models.CASCADE, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    shown_at = models.DateTimeField(_("key shown"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    objects = SecondFactorEnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("second-factor enrolment")
+        verbose_name_plural = _("second-factor enrolments")
+
+    def __str__(self):
+        return f"{self.user} {self.issued_at:%Y-%m-%d %H:%M}"
+
+    def reveal(self):
+        """True the first time only: the key may be shown now. A conditional update,
+        so that two pages opened at once cannot both show it."""
+        shown = type(self).objects.filter(pk=self.pk, shown_at__isnull=True)
+        self.shown_at = timezone.now()
+        return bool(shown.update(shown_at=self.shown_at))
+
+    def confirm(self, code):
+        """Confirms the new device with a first code from the app, once and before
+        the enrolment expires; the device then replaces the user's others (a lost or
+        old phone stops working). True when confirmed."""
+        if not self.device.verify_token(code):
+            return False
+        now = timezone.now()
+        unused = type(self).objects.pending(now=now).filter(pk=self.pk, shown_at__isnull=False)
+        if not unused.update(confirmed_at=now):
+            return False
+        self.confirmed_at = now
+        TOTPDevice.objects.filter(user=self.user_id).exclude(pk=self.device_id).delete()
+        self.device.confirmed = True
+        self.device.save(update_fields=["confirmed"])
+        return True

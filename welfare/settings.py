@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # A control character in a parameter or form field, an admin date beyond 9998: 400.
+    "welfare.middleware.RefuseUnreadableInputMiddleware",
     "welfare.middleware.SignInPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -141,6 +143,12 @@ PERSON_LOOKUPS_PER_DAY = env.int("PERSON_LOOKUPS_PER_DAY", default=200)
 # "administrator" (superusers). District and state officers are not asked.
 OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["HQ", "administrator"])
 OTP_TOTP_ISSUER = "JKM Welfare"
+# An authenticator app is added only through an enrolment that an administrator
+# (or the user's current app) issues: its key is shown once, and it lapses after
+# this many days unused.
+OTP_ENROLMENT_DAYS = env.int("OTP_ENROLMENT_DAYS", default=3)
+# The admin shows no device's key or QR code: nobody but the enrolled user sees it.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -20,9 +20,15 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("accounts/login/", views.sign_in, name="login"),
     path("accounts/second-factor/", sign_in.second_factor, name="second-factor"),
+    path(
+        "accounts/second-factor/new-app/",
+        sign_in.second_factor_replace,
+        name="second-factor-replace",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("language/", views.language_switch, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "welfare.views.bad_request"
 handler500 = "welfare.views.server_error"

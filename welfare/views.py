@@ -170,6 +170,7 @@ def guide(request):
     context = {
         "retention_days": settings.PERSON_RETENTION_DAYS,
         "lookups_per_day": settings.PERSON_LOOKUPS_PER_DAY,
+        "enrolment_days": settings.OTP_ENROLMENT_DAYS,
     }
     return render(request, "welfare/guide.html", context)
 
@@ -184,6 +185,13 @@ def health(request):
     except DatabaseError:
         return JsonResponse({"database": "unavailable"}, status=503)
     return JsonResponse({"database": "ok"})
+
+
+def bad_request(request, exception):
+    """A request refused as unreadable (a control character in a field, an admin
+    date outside the calendar, or anything else Django answers 400): the page says
+    so within the site, instead of Django's bare one."""
+    return render(request, "400.html", status=400)
 
 
 def server_error(request):

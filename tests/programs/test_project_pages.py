@@ -375,7 +375,9 @@ def test_project_edit_page_by_role(client, request, project, cast, status):
 
 def test_officer_edits_own_project(client, officer, project, office):
     client.force_login(officer)
-    data = valid_project(office, name="Kebun komuniti (fasa 2)", status="active")
+    data = valid_project(
+        office, name="Kebun komuniti (fasa 2)", status="active", version=project.version
+    )
     response = client.post(reverse("programs:project-edit", args=[project.pk]), data)
     assert response.status_code == 302
     project.refresh_from_db()
@@ -400,7 +402,7 @@ def test_bad_edit_changes_nothing(client, officer, project, office):
     client.force_login(officer)
     response = client.post(
         reverse("programs:project-edit", args=[project.pk]),
-        valid_project(office, name="Renamed", end_date="2023-01-01"),
+        valid_project(office, name="Renamed", end_date="2023-01-01", version=project.version),
     )
     assert_error_beside(response, "end_date", "The end date cannot be before the start date.")
     project.refresh_from_db()

@@ -176,3 +176,48 @@ def test_person_and_edit_pages_run_a_fixed_number_of_queries(
     client.get(url)  # the session's first request renews it
     with django_assert_max_num_queries(EDIT_PAGES[page]):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["project", "case", "person"])
+@pytest.mark.parametrize("version", ["", "0"])
+def test_an_edit_sent_without_its_version_is_refused_and_changes_nothing(
+    kind, version, office, officer
+):
+    """Without the version it started from, the edit could not be checked against
+    changes saved since: the form says to open the page again."""
+    if kind == "project":
+        record = ProjectFactory(office=office, name="Kebun")
+        url = reverse("programs:project-edit", args=[record.pk])
+        field = "description"
+    elif kind == "case":
+        record = CaseFactory(office=office, client__office=office, visit_every_days=7)
+        url = reverse("homehelp:case-edit", args=[record.pk])
+        field = "notes"
+    else:
+        record = PersonFactory(office=office, phone="012-3456789")
+        url = reverse("person-edit", args=[record.pk])
+        field = "address"
+    client = signed_in(officer)
+    data = opened_form(client, url)
+    type(record).objects.filter(pk=record.pk).update(version=2)  # someone saved since
+
+    response = client.post(url, {**data, "version": version, field: "Sent without a version"})
+
+    assert response.status_code == 200
+    assert "This page is out of date or incomplete, so nothing was saved." in response.text
+    record.refresh_from_db()
+    assert getattr(record, field) != "Sent without a version"
+    assert record.version == 2
+
+
+def test_the_admin_refuses_an_edit_sent_without_its_version(client, administrator, office):
+    person = PersonFactory(office=office, phone="012-3456789")
+    url = f"/admin/welfare/person/{person.pk}/change/"
+    client.force_login(administrator)
+    form = client.get(url).context["adminform"].form
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+    response = client.post(url, {**data, "started_from_version": "", "address": "Jalan 1"})
+    assert response.status_code == 200
+    assert "Someone else saved this record since you opened it" in response.text
+    person.refresh_from_db()
+    assert (person.address, person.version) == ("", 1)

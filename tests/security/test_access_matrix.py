@@ -226,6 +226,7 @@ def attempts_for(label, records):
         "office": office.pk,
         "start_date": "2024-01-15",
         "budget": "1000",
+        "version": project.version,
     }
     case_post = {
         "client_type": "senior",
@@ -235,6 +236,7 @@ def attempts_for(label, records):
         "status": "active",
         "opened_on": "2024-01-01",
         "visit_every_days": 14,
+        "version": case.version,
     }
     visit_post = {
         "volunteer": volunteer.pk,

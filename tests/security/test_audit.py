@@ -37,6 +37,7 @@ def project_form(project, **changes):
         "local_resources": "",
         "budget": "0",
         "officer_in_charge": "",
+        "version": project.version,
         **changes,
     }
 

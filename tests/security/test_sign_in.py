@@ -4,15 +4,18 @@ and the second factor for HQ and administrators."""
 
 import time
 from datetime import timedelta
+from html import escape
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from welfare.middleware import SEEN_AT, SIGNED_IN_AT
+from welfare.models import SecondFactorEnrolment
 
 LOGIN = "/accounts/login/"
 
@@ -175,31 +178,144 @@ def current_code(device):
     return TOTP(device.bin_key, device.step, device.t0, device.digits).token()
 
 
+def as_if_a_step_passed(device):
+    """A TOTP code is accepted once: the next one the tests type is "30 seconds later"."""
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+
+
 SECOND_FACTOR = "/accounts/second-factor/"
+NEW_APP = "/accounts/second-factor/new-app/"
+
+
+def shows_a_key(page):
+    return "otpauth://" in page.text or 'id="otp-secret"' in page.text
 
 
 @pytest.mark.parametrize("user_name", ["hq", "administrator"])
-def test_hq_and_administrators_set_up_and_confirm_a_second_factor(
-    client, request, otp_on, user_name
-):
+def test_without_an_issued_enrolment_no_key_is_shown(client, request, otp_on, user_name):
+    """Whoever has only the password cannot take the second factor."""
     user = request.getfixturevalue(user_name)
     assert sign_in(client, user.username).status_code == 302
     response = client.get("/reports/")
-    assert response.status_code == 302
     assert response.url == f"{SECOND_FACTOR}?next=/reports/"
     page = client.get(response.url)
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
-    assert "otpauth://totp/" in page.text
+    assert not shows_a_key(page)
+    assert "Ask an administrator to issue you a second-factor enrolment" in page.text
+    assert page.context["form"] is None
+    assert not TOTPDevice.objects.exists()
+    client.post(SECOND_FACTOR, {"code": "123456", "next": "/reports/"})
+    assert client.get("/reports/").status_code == 302
+
+
+@pytest.mark.parametrize("user_name", ["hq", "administrator"])
+def test_an_issued_enrolment_shows_the_key_once_to_its_user_and_confirms_with_a_code(
+    client, request, administrator, otp_on, user_name
+):
+    user = request.getfixturevalue(user_name)
+    enrolment = SecondFactorEnrolment.objects.issue(user, by=administrator)
+    assert sign_in(client, user.username).status_code == 302
+    page = client.get(f"{SECOND_FACTOR}?next=/reports/")
+    device = enrolment.device
+    assert escape(device.config_url) in page.text
     assert page.context["secret"] in page.text
+    assert 'src="data:image/svg+xml;base64,' in page.text  # the QR code, drawn here
+    again = client.get(f"{SECOND_FACTOR}?next=/reports/")
+    assert not shows_a_key(again)
+    assert "The key was shown once" in again.text
     wrong = client.post(SECOND_FACTOR, {"code": "000000", "next": "/reports/"})
     assert "This code is not right" in wrong.text
+    assert not shows_a_key(wrong)
     assert client.get("/reports/").status_code == 302
     device.throttle_reset()
     right = client.post(SECOND_FACTOR, {"code": current_code(device), "next": "/reports/"})
     assert right.status_code == 302 and right.url == "/reports/"
     assert client.get("/reports/").status_code == 200
     device.refresh_from_db()
-    assert device.confirmed
+    enrolment.refresh_from_db()
+    assert device.confirmed and enrolment.confirmed_at is not None
+
+
+def test_a_used_enrolment_shows_nothing_and_confirms_nothing_again(client, hq, otp_on):
+    enrolment = SecondFactorEnrolment.objects.issue(hq, by=None)
+    sign_in(client, hq.username)
+    client.get(SECOND_FACTOR)
+    assert client.post(SECOND_FACTOR, {"code": current_code(enrolment.device)}).status_code == 302
+    client.post(reverse("logout"))
+    as_if_a_step_passed(enrolment.device)
+    assert not enrolment.confirm(current_code(enrolment.device))
+    sign_in(client, hq.username)
+    page = client.get(SECOND_FACTOR)
+    assert not shows_a_key(page)
+    assert "Type the six-digit code your authenticator app shows" in page.text
+
+
+def test_an_expired_enrolment_shows_nothing_and_confirms_nothing(client, hq, otp_on):
+    enrolment = SecondFactorEnrolment.objects.issue(hq, by=None)
+    sign_in(client, hq.username)
+    client.get(SECOND_FACTOR)  # shown...
+    SecondFactorEnrolment.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    page = client.get(SECOND_FACTOR)  # ...then lapsed
+    assert not shows_a_key(page)
+    assert "Ask an administrator" in page.text
+    client.post(SECOND_FACTOR, {"code": current_code(enrolment.device)})
+    assert client.get("/reports/").status_code == 302
+    enrolment.device.refresh_from_db()
+    assert not enrolment.device.confirmed
+
+
+def test_an_enrolment_lapses_after_the_days_set(hq, settings):
+    settings.OTP_ENROLMENT_DAYS = 2
+    enrolment = SecondFactorEnrolment.objects.issue(hq, by=None)
+    assert timedelta(days=2) - (enrolment.expires_at - timezone.now()) < timedelta(minutes=1)
+
+
+def test_another_user_cannot_use_an_enrolment(client, hq, administrator, otp_on):
+    enrolment = SecondFactorEnrolment.objects.issue(hq, by=administrator)
+    sign_in(client, administrator.username)
+    page = client.get(SECOND_FACTOR)
+    assert not shows_a_key(page)
+    assert enrolment.device.config_url not in page.text
+    client.post(SECOND_FACTOR, {"code": current_code(enrolment.device)})
+    assert client.get("/admin/").status_code == 302
+    enrolment.refresh_from_db()
+    assert enrolment.shown_at is None and enrolment.confirmed_at is None
+
+
+def test_an_administrator_issues_an_enrolment_from_the_users_list(client, administrator, hq):
+    client.force_login(administrator)
+    response = client.post(
+        "/admin/welfare/user/",
+        {"action": "issue_second_factor_enrolment", "_selected_action": [hq.pk]},
+        follow=True,
+    )
+    enrolment = SecondFactorEnrolment.objects.get(user=hq)
+    assert enrolment.issued_by == administrator
+    assert "Enrolment issued to hafiz" in response.text
+    assert enrolment.device.key not in response.text  # the administrator never sees the key
+    assert LogEntry.objects.filter(object_id=str(hq.pk)).exists()
+    # A second enrolment replaces the first, unfinished one.
+    client.post(
+        "/admin/welfare/user/",
+        {"action": "issue_second_factor_enrolment", "_selected_action": [hq.pk]},
+    )
+    assert SecondFactorEnrolment.objects.get(user=hq).pk != enrolment.pk
+    assert TOTPDevice.objects.filter(user=hq).count() == 1
+
+
+def test_the_admin_shows_no_device_key_and_adds_no_device(client, administrator, hq):
+    device = TOTPDevice.objects.create(user=hq, name="phone", confirmed=True)
+    client.force_login(administrator)
+    for url in [
+        "/admin/otp_totp/totpdevice/",
+        f"/admin/otp_totp/totpdevice/{device.pk}/change/",
+        "/admin/welfare/secondfactorenrolment/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert device.key not in response.text, url
+    assert client.get("/admin/otp_totp/totpdevice/add/").status_code == 403
+    config = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/", follow=True)
+    assert device.key not in config.text and "otpauth://" not in config.text
 
 
 def test_a_confirmed_device_is_asked_for_a_code_without_showing_the_secret(client, hq, otp_on):
@@ -212,9 +328,55 @@ def test_a_confirmed_device_is_asked_for_a_code_without_showing_the_secret(clien
     assert response.status_code == 302 and response.url == reverse("home")
 
 
+def test_a_signed_in_user_moves_their_second_factor_to_a_new_app(client, hq, otp_on):
+    old = TOTPDevice.objects.create(user=hq, name="old phone", confirmed=True)
+    client.force_login(hq)
+    client.post(SECOND_FACTOR, {"code": current_code(old)})
+    assert "Authenticator app" in client.get("/reports/").text  # the menu links the page
+    as_if_a_step_passed(old)
+    wrong = client.post(NEW_APP, {"code": "000000"})
+    assert "This code is not right" in wrong.text
+    assert not SecondFactorEnrolment.objects.exists()
+    old.throttle_reset()
+    response = client.post(NEW_APP, {"code": current_code(old)})
+    assert response.status_code == 302 and response.url == SECOND_FACTOR
+    enrolment = SecondFactorEnrolment.objects.get(user=hq)
+    assert enrolment.issued_by == hq
+    page = client.get(SECOND_FACTOR)
+    assert escape(enrolment.device.config_url) in page.text
+    confirmed = client.post(SECOND_FACTOR, {"code": current_code(enrolment.device)})
+    assert confirmed.status_code == 302
+    assert list(TOTPDevice.objects.filter(user=hq)) == [enrolment.device]  # the old one is gone
+    assert client.get("/reports/").status_code == 200
+
+
+def test_until_the_new_app_is_confirmed_the_current_one_signs_in(client, hq, otp_on):
+    old = TOTPDevice.objects.create(user=hq, name="old phone", confirmed=True)
+    enrolment = SecondFactorEnrolment.objects.issue(hq, by=None)
+    sign_in(client, hq.username)
+    client.get(SECOND_FACTOR)  # the new key, shown and not added
+    page = client.get(SECOND_FACTOR)
+    assert "a code from your current app signs you in" in page.text
+    response = client.post(SECOND_FACTOR, {"code": current_code(old)})
+    assert response.status_code == 302
+    assert client.get("/reports/").status_code == 200
+    assert TOTPDevice.objects.filter(pk=old.pk, confirmed=True).exists()
+    enrolment.refresh_from_db()
+    assert enrolment.confirmed_at is None
+
+
+def test_replacing_an_app_needs_a_signed_in_app(client, officer):
+    client.force_login(officer)
+    page = client.get(NEW_APP)
+    assert page.context["form"] is None
+    assert "ask an administrator" in page.text
+    client.post(NEW_APP, {"code": "123456"})
+    assert not SecondFactorEnrolment.objects.exists()
+
+
 def test_without_the_second_factor_nothing_is_reachable(client, administrator, otp_on):
     client.force_login(administrator)
-    for url in ["/", "/admin/", "/homehelp/cases/export.csv", "/guide/", "/people/1/"]:
+    for url in ["/", "/admin/", "/homehelp/cases/export.csv", "/guide/", "/people/1/", NEW_APP]:
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.url.startswith(SECOND_FACTOR), url

@@ -160,6 +160,7 @@ def test_extra_fields_in_project_post_are_ignored(signed_in, officer, office, fa
         "budget": "100",
         "state": far_office.state_id,
         "created_at": "2000-01-01T00:00",
+        "version": project.version,
         **PRIVILEGED,
     }
     response = signed_in.post(f"/projects/{project.pk}/edit/", data)
@@ -247,6 +248,7 @@ def case_data(case, **changes):
         "status": case.status,
         "opened_on": case.opened_on.isoformat(),
         "visit_every_days": case.visit_every_days,
+        "version": case.version,
         **changes,
     }
 
