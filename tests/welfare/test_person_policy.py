@@ -537,3 +537,20 @@ def test_only_administrators_search_the_admin_by_mykad(client, office, stranger)
     assert client.get(url).status_code == 200
     assert "Wan Rosnah" not in client.get(url, {"q": stranger.mykad[-4:]}).text
     assert stranger.mykad not in client.get(url).text
+
+
+def test_the_admin_does_not_delete_a_person_named_by_programme_records(
+    client, administrator, stranger, past_case
+):
+    """Programme records protect their person (PROTECT): a deleted person never
+    shows on another office's lists."""
+    client.force_login(administrator)
+    url = reverse("admin:welfare_person_delete", args=[stranger.pk])
+    assert "Cannot delete person" in client.post(url, {"post": "yes"}).text
+    response = client.post(
+        reverse("admin:welfare_person_changelist"),
+        {"action": "delete_selected", "_selected_action": [stranger.pk], "post": "yes"},
+    )
+    assert "Cannot delete person" in response.text
+    stranger.refresh_from_db()
+    assert stranger.deleted_at is None
