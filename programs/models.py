@@ -209,6 +209,9 @@ class Participation(models.Model):
     def __str__(self):
         return f"{self.person} – {self.project}"
 
+    def get_absolute_url(self):
+        return self.project.get_absolute_url()
+
     def clean(self):
         if self.joined_on and self.left_on and self.left_on < self.joined_on:
             raise ValidationError({"left_on": _("The date left cannot be before the date joined.")})

@@ -28,13 +28,13 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from welfare.middleware import client_address
-from welfare.models import AccessLog, Person
+from welfare.models import AccessLog, Person, ScopedQuerySet
 from welfare.mykad import format_mykad, mask_mykad, normalize_mykad
 
 logger = logging.getLogger(__name__)
@@ -137,6 +137,37 @@ def reveals_of(person):
     return AccessLog.objects.filter(person=person, action=AccessLog.Action.REVEAL).select_related(
         "user"
     )
+
+
+def with_records(user, people):
+    """Gives each person `records`: [(kind, [record, ...])], the programme
+    records naming them (participations, cases, volunteer roles) that the user
+    may see. One query per kind of record, whatever the number of people."""
+    relations = [
+        relation
+        for relation in Person._meta.related_objects
+        if isinstance(relation.related_model._default_manager.all(), ScopedQuerySet)
+    ]
+    people = list(people)
+    prefetch_related_objects(
+        people,
+        *[
+            Prefetch(
+                relation.get_accessor_name(),
+                # select_related(): what each record's line names (project, office...).
+                queryset=relation.related_model._default_manager.visible_to(user).select_related(),
+                to_attr=f"visible_{relation.name}",
+            )
+            for relation in relations
+        ],
+    )
+    for person in people:
+        person.records = [
+            (relation.related_model._meta, getattr(person, f"visible_{relation.name}"))
+            for relation in relations
+            if getattr(person, f"visible_{relation.name}")
+        ]
+    return people
 
 
 # --- Changing -----------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("guide/", views.guide, name="guide"),
     path("health/", views.health, name="health"),
     path("stats/", stats, name="stats"),
+    path("search/", views.search, name="search"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="person-edit"),
     path("people/<int:pk>/delete/", views.person_delete, name="person-delete"),

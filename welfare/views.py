@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -69,8 +70,28 @@ class RevealForm(forms.Form):
     )
 
 
+SEARCH_PAGE_SIZE = 20
+
+
+def search(request):
+    """The header's search box: people by every word of the name, or by MyKad as
+    the person policy allows, each with the records the user may see."""
+    text = request.GET.get("q", "").strip()[:100]
+    page = None
+    if text:
+        found = Person.objects.visible_to(request.user).filter(people.search_q(request.user, text))
+        page = Paginator(found.order_by("name", "pk"), SEARCH_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        page.object_list = people.with_records(request.user, page.object_list)
+        people.disclosure_for(request).prime(page.object_list)
+        people.log_access(request.user, page.object_list, "search: people")
+    return render(request, "welfare/search.html", {"q": text, "page_obj": page})
+
+
 def person_detail(request, pk, reveal_form=None, revealed=None):
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    people.with_records(request.user, [person])
     details = people.disclosure_for(request).full_details(person)
     people.log_access(request.user, [person], person)
     may_reveal = not details and people.may_reveal(request.user, person)

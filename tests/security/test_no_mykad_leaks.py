@@ -340,6 +340,9 @@ WALKERS = {
 # --- Reading the responses ------------------------------------------------------------
 
 DOWNLOAD_LINK = re.compile(r'href="([^"#]+\.(?:csv|xlsx)\?[^"#]*)"')
+HEADER_SEARCH = re.compile(
+    r'<form action="/search/"[^>]*>\s*<label[^>]*for="header-search".*?</form>', re.S
+)
 OTHER_RENDERING = re.compile(r'href="(\?[^"#]*\b(?:format|print)=[^"#]*)"')
 TABLE_BODY = re.compile(r"<tbody.*?</tbody>", re.DOTALL)
 
@@ -451,7 +454,8 @@ class Walk:
                     name = f"{route.name} {link.split('=')[0]}="
                     if (other := self.get(url + html.unescape(link), name)) is not None:
                         self.note_seen(other[1], name)
-                if 'name="q"' in text:
+                # The header's search box sends to /search/, walked as a page of its own.
+                if 'name="q"' in HEADER_SEARCH.sub("", text):
                     lists_people = any(name in text for name in self.names)
                     search_pages.append((url, route.name, lists_people))
         for url, name, lists_people in search_pages:

@@ -554,3 +554,54 @@ def test_the_admin_does_not_delete_a_person_named_by_programme_records(
     assert "Cannot delete person" in response.text
     stranger.refresh_from_db()
     assert stranger.deleted_at is None
+
+
+# --- One search for a person, one page per person ---------------------------------
+
+
+def test_the_header_search_finds_a_person_by_every_word_in_any_order(
+    client, officer, office, django_assert_max_num_queries
+):
+    person = PersonFactory(office=office, name="Hajah Ramlah binti Yusof")
+    project = ProjectFactory(office=office, name="Kedai Runcit")
+    ParticipationFactory(project=project, person=person)
+    CaseFactory(office=office, client=person)
+    PersonFactory(office=office, name="Ramlah binti Ahmad")
+    client.force_login(officer)
+    for words in ["ramlah yusof", "YUSOF ramlah"]:
+        response = client.get(reverse("search"), {"q": words})
+        assert [p.pk for p in response.context["page_obj"]] == [person.pk]
+        assert "Kedai Runcit" in response.text and "PKMD Petaling" in response.text
+    # session, user, groups; count, page; one per kind of record; access log
+    # (+ savepoint and release)
+    for extra in range(2):
+        PersonFactory.create_batch(10, office=office, name=f"Ramlah {extra}")
+        with django_assert_max_num_queries(12):
+            client.get(reverse("search"), {"q": "ramlah"})
+    assert logged(officer, object_type="search: people").exists()
+
+
+def test_the_header_search_follows_the_person_policy(client, state_officer, stranger, past_case):
+    client.force_login(state_officer)
+    response = client.get(reverse("search"), {"q": stranger.mykad[-4:]})
+    assert list(response.context["page_obj"]) == []
+    response = client.get(reverse("search"), {"q": stranger.formatted_mykad})
+    assert [p.pk for p in response.context["page_obj"]] == [stranger.pk]
+    results = response.text[response.text.index('id="search-results"') :]
+    assert_masked(results, stranger)  # the page repeats what was typed, nothing more
+
+
+def test_the_person_page_lists_the_records_the_user_may_see(
+    client, officer, office, far_office, stranger
+):
+    ParticipationFactory(
+        project=ProjectFactory(office=office, name="Projek Petaling"), person=stranger
+    )
+    CaseFactory(office=office, client=stranger)
+    ParticipationFactory(
+        project=ProjectFactory(office=far_office, name="Projek Kelantan"), person=stranger
+    )
+    client.force_login(officer)
+    text = client.get(stranger.get_absolute_url()).text
+    assert "Projek Petaling" in text and "PKMD Petaling" in text
+    assert "Projek Kelantan" not in text
