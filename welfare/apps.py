@@ -19,6 +19,16 @@ def check_settings(app_configs, **kwargs):
         errors.append(checks.Error("ALLOWED_HOSTS is empty while DEBUG is off.", id="welfare.E001"))
     if not settings.DEBUG and settings.SECRET_KEY.startswith("django-insecure"):
         errors.append(checks.Error("SECRET_KEY is the development default.", id="welfare.E002"))
+    import openpyxl
+
+    if not openpyxl.DEFUSEDXML:
+        errors.append(
+            checks.Error(
+                "openpyxl does not parse with defusedxml: imports would expand XML entities.",
+                hint="Install the requirements (defusedxml); do not set OPENPYXL_DEFUSEDXML=False.",
+                id="welfare.E003",
+            )
+        )
     locale = settings.BASE_DIR / "locale" / "ms" / "LC_MESSAGES" / "django.mo"
     if not locale.exists():
         errors.append(

@@ -188,6 +188,12 @@ if env.bool("BEHIND_PROXY", default=False):
     # welfare.middleware.client_address then trusts the address the proxy adds.
     BEHIND_PROXY = True
 
+# --- Imports ----------------------------------------------------------------
+
+# An uploaded file, and what an .xlsx (a zip) may unpack to: every member together.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
+
 # --- Logging ----------------------------------------------------------------
 
 # Django's default logging, with every MyKad in a log line masked (welfare/logs.py).
