@@ -8,7 +8,16 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from welfare.forms import AdminVersionedForm
-from welfare.models import AccessLog, Constituency, District, Office, Person, State, User
+from welfare.models import (
+    AccessLog,
+    Constituency,
+    District,
+    Office,
+    PasswordResetRequest,
+    Person,
+    State,
+    User,
+)
 
 
 @admin.register(State)
@@ -121,4 +130,19 @@ class AccessLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(admin.ModelAdmin):
+    """The reset links asked for in the last day, to see a flood; read only."""
+
+    list_display = ["requested_at", "email", "ip_address"]
+    search_fields = ["email", "ip_address"]
+    date_hierarchy = "requested_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

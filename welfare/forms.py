@@ -1,11 +1,13 @@
 import secrets
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from welfare.audit import history_in_words
-from welfare.models import EditConflict, Person, Submission
+from welfare.middleware import client_address
+from welfare.models import EditConflict, PasswordResetRequest, Person, Submission
 from welfare.mykad import birth_date, normalize_mykad, validate_mykad
 
 
@@ -177,3 +179,14 @@ class PersonForm(VersionedForm):
     def save(self, commit=True):
         self.instance.fill_from_mykad()
         return super().save(commit)
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, which mails the link only within the limits of
+    PasswordResetRequest.objects.allow(); the page that follows is the same
+    whether the link was mailed, held back, or no account has the address."""
+
+    def save(self, *, request, **kwargs):
+        email = self.cleaned_data["email"]
+        if PasswordResetRequest.objects.allow(email=email, ip_address=client_address(request)):
+            super().save(request=request, **kwargs)

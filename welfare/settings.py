@@ -126,6 +126,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "welfare.sign_in.LockoutHandler"
 AXES_USERNAME_CALLABLE = "welfare.sign_in.attempted_user_name"
+# Password-reset mails an hour: to one e-mail address, and from one IP address (an
+# office behind one connection shares it). See PasswordResetRequest.objects.allow().
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = 3
+PASSWORD_RESET_LIMIT_PER_ADDRESS = 10
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "welfare.middleware.client_address"

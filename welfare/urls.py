@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("accounts/login/", views.sign_in, name="login"),
     path("accounts/second-factor/", sign_in.second_factor, name="second-factor"),
+    path("accounts/password_reset/", views.password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("language/", views.language_switch, name="set_language"),
     path("admin/", admin.site.urls),

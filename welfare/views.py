@@ -3,7 +3,7 @@ import sys
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.http import HttpResponse, JsonResponse
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from welfare.audit import history_in_words, record_access
-from welfare.forms import PersonForm
+from welfare.forms import PasswordResetForm, PersonForm
 from welfare.models import AccessLog, Person
 
 
@@ -43,6 +43,12 @@ def sign_in(request):
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
     return response
+
+
+@login_not_required
+def password_reset(request):
+    """Django's PasswordResetView, with the mails limited (PasswordResetForm)."""
+    return PasswordResetView.as_view(form_class=PasswordResetForm)(request)
 
 
 @login_not_required
