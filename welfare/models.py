@@ -497,7 +497,7 @@ class PasswordResetRequest(models.Model):
     """A password-reset link asked for (and mailed, if an account has the
     e-mail); `manage.py purge_deleted` forgets them after a day."""
 
-    email = models.EmailField(_("e-mail"))
+    email = models.EmailField(_("email"))
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     requested_at = models.DateTimeField(_("when"), auto_now_add=True)
 

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("email", models.EmailField(max_length=254, verbose_name="e-mail")),
+                ("email", models.EmailField(max_length=254, verbose_name="email")),
                 (
                     "ip_address",
                     models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address"),
