@@ -8,9 +8,11 @@ from welfare.forms import AdminVersionedForm
 
 @admin.register(Organization)
 class OrganizationAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "registration_number", "kind", "contact_person", "phone"]
-    list_filter = ["kind"]
+    list_display = ["name", "registration_number", "kind", "office", "contact_person", "phone"]
+    list_filter = ["kind", ("office", admin.EmptyFieldListFilter), "office__state"]
+    list_select_related = ["office"]
     search_fields = ["name", "registration_number", "contact_person"]
+    autocomplete_fields = ["office"]
 
 
 @admin.register(Service)

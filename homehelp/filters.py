@@ -17,6 +17,12 @@ def visible_volunteers(request):
     return Volunteer.objects.visible_to(request.user).select_related("person")
 
 
+def visible_organizations(request):
+    if request is None:
+        return Organization.objects.none()
+    return Organization.objects.visible_to(request.user)
+
+
 def offer_volunteer_choice_within_an_office(filterset):
     """The volunteers of a state or of the whole country are too many for a
     drop-down (25,000 at national scale, a megabyte of page); beyond one office,
@@ -45,6 +51,9 @@ class VolunteerFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
     load = django_filters.ChoiceFilter(label=_("Follow-up"), choices=LOADS, method="filter_load")
+    organization = django_filters.ModelChoiceFilter(
+        label=_("Organisation"), queryset=visible_organizations
+    )
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[("person__name", "name"), ("trained_on", "trained"), ("open_cases", "cases")],

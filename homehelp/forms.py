@@ -14,6 +14,23 @@ class OrganizationForm(forms.ModelForm):
         model = Organization
         fields = ["name", "registration_number", "kind", "contact_person", "phone", "email"]
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A new organisation belongs to the district officer's office; an
+        # administrator chooses an office, or none for a national organisation.
+        # An organisation keeps its office: others' volunteers may belong to a national one.
+        self.office = self.instance.office
+        if self.instance.pk is None:
+            self.office = office_choice(self, user, None)
+            if "office" in self.fields:
+                self.fields["office"].required = False
+                self.fields["office"].empty_label = _("National: every office")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.office = self.office or cleaned.get("office")
+        return cleaned
+
 
 def office_choice(form, user, instance_office):
     """The office a new record belongs to: the district officer's own; an
@@ -38,6 +55,12 @@ class VolunteerForm(UserForm):
         super().__init__(*args, **kwargs)
         office = self.instance.office if self.instance.office_id else None
         self.office = office_choice(self, self.user, office)
+        if "organization" in self.fields:
+            # An administrator choosing the office is checked by Volunteer.clean().
+            organizations = Organization.objects.visible_to(self.user)
+            if self.office:
+                organizations = organizations.available_to(self.office)
+            self.fields["organization"].queryset = organizations
 
     def office_of_new_person(self):
         return self.office

@@ -16,6 +16,7 @@ from welfare.models import (
     Person,
     ScopedQuerySet,
     Versioned,
+    office_scope,
     per_row,
 )
 
@@ -51,9 +52,27 @@ class AddDays(models.Func):
 VISIT_DUE_ON = AddDays(Coalesce("last_visited_on", "opened_on"), "visit_every_days")
 
 
+class OrganizationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """National organisations, which every signed-in user reads, and those of
+        the offices the user sees (User.office_scope)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_active and user.sees_all_offices:
+            return self  # office_scope is then an empty Q, which `|` would drop
+        return self.filter(Q(office__isnull=True) | office_scope(user, "office"))
+
+    def available_to(self, office):
+        """What the volunteers of `office` may belong to: the national
+        organisations and the office's own."""
+        return self.filter(Q(office__isnull=True) | Q(office=office))
+
+
 class Organization(models.Model):
-    """A voluntary welfare organisation (PSK). Not scoped: organisations work
-    across offices, and every signed-in user may read them."""
+    """A voluntary welfare organisation (PSK). A national one (no office) works
+    across offices: every office may pick it for its volunteers, and only
+    administrators change it. One that belongs to an office is that office's: its
+    district officers change it, and other offices do not see it."""
 
     class Kind(models.TextChoices):
         USIAMAS = "usiamas", _("USIAMAS")
@@ -66,6 +85,17 @@ class Organization(models.Model):
     contact_person = models.CharField(_("contact person"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    office = models.ForeignKey(
+        Office,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
+        verbose_name=_("office"),
+        help_text=_("Empty for a national organisation, which every office may pick."),
+    )
+
+    objects = OrganizationQuerySet.as_manager()
 
     history = HistoricalRecords(bases=[AuditedChange])
 
@@ -79,6 +109,18 @@ class Organization(models.Model):
 
     def get_absolute_url(self):
         return reverse("homehelp:organization-detail", args=[self.pk])
+
+    @property
+    def is_national(self):
+        return self.office_id is None
+
+    def editable_by(self, user):
+        """For an organisation fetched through visible_to(), which keeps other
+        offices' own organisations out: a national one is the administrators' to
+        change, an office's own its district officers' (who see only their office)."""
+        if not user.has_perm("homehelp.change_organization"):
+            return False
+        return not self.is_national or user.is_superuser
 
 
 class Service(models.Model):
@@ -203,6 +245,14 @@ class Volunteer(models.Model):
 
     def get_absolute_url(self):
         return reverse("homehelp:volunteer-detail", args=[self.pk])
+
+    def clean(self):
+        # Not keyed to the field: the import's row form has no organisation field.
+        organization = self.organization if self.organization_id else None
+        if organization and self.office_id and organization.office_id not in (None, self.office_id):
+            raise ValidationError(
+                _("%(organization)s belongs to another office.") % {"organization": organization}
+            )
 
     def is_available_on(self, day):
         return self.active and self.trained_on is not None and self.trained_on <= day

@@ -89,7 +89,8 @@ def worklist(request):
 
 
 def filtered_organizations(request):
-    return OrganizationFilter(request.GET, queryset=Organization.objects.all())
+    organizations = Organization.objects.visible_to(request.user).select_related("office")
+    return OrganizationFilter(request.GET, queryset=organizations)
 
 
 def organization_list(request):
@@ -102,8 +103,14 @@ def organization_list(request):
     )
 
 
+def get_organization(request, pk):
+    return get_object_or_404(
+        Organization.objects.visible_to(request.user).select_related("office"), pk=pk
+    )
+
+
 def organization_detail(request, pk):
-    organization = get_object_or_404(Organization, pk=pk)
+    organization = get_organization(request, pk)
     volunteers = (
         Volunteer.objects.visible_to(request.user)
         .filter(organization=organization)
@@ -112,13 +119,17 @@ def organization_detail(request, pk):
     return render(
         request,
         "homehelp/organization_detail.html",
-        {"organization": organization, "volunteers": volunteers},
+        {
+            "organization": organization,
+            "volunteers": volunteers,
+            "can_change": organization.editable_by(request.user),
+        },
     )
 
 
 def organization_create(request):
     require_permission(request.user, "add_organization")
-    form = OrganizationForm(request.POST or None)
+    form = OrganizationForm(request.POST or None, user=request.user)
     if form.is_valid():
         organization = form.save()
         messages.success(request, _("Organisation added."))
@@ -127,9 +138,12 @@ def organization_create(request):
 
 
 def organization_edit(request, pk):
-    organization = get_object_or_404(Organization, pk=pk)
-    require_permission(request.user, "change_organization")
-    form = OrganizationForm(request.POST or None, instance=organization)
+    """Another office's own organisation is 404; a national one is 403 but for
+    administrators (Organization.editable_by)."""
+    organization = get_organization(request, pk)
+    if not organization.editable_by(request.user):
+        raise PermissionDenied
+    form = OrganizationForm(request.POST or None, instance=organization, user=request.user)
     if form.is_valid():
         form.save()
         messages.success(request, _("Organisation saved."))
@@ -397,12 +411,21 @@ def organization_export(request, file_format):
         _("Name"),
         _("Registration number"),
         _("Kind"),
+        _("Office"),
         _("Contact person"),
         _("Phone"),
         _("Email"),
     ]
     rows = (
-        [o.name, o.registration_number, o.get_kind_display(), o.contact_person, o.phone, o.email]
+        [
+            o.name,
+            o.registration_number,
+            o.get_kind_display(),
+            o.office.name if o.office else _("National"),
+            o.contact_person,
+            o.phone,
+            o.email,
+        ]
         for o in filtered_organizations(request).qs
     )
     people.log_access(request.user, None, "organisations", action=AccessLog.Action.EXPORT)
@@ -518,7 +541,7 @@ def import_template_urls(name):
 
 
 def volunteer_import(request, pk):
-    organization = get_object_or_404(Organization, pk=pk)
+    organization = get_organization(request, pk)
     require_permission(request.user, "add_volunteer")
     return import_page(
         request,

@@ -40,7 +40,7 @@ PAGES = {
 
 def add_rows(office, rows):
     """`rows` of each kind a page may list or offer as a choice."""
-    organization = OrganizationFactory()
+    organization = OrganizationFactory(office=office)  # the officer's to edit
     volunteers = VolunteerFactory.create_batch(
         rows, office=office, organization=organization, trained_on=date(2020, 1, 1)
     )

@@ -16,6 +16,7 @@ from welfare.models import (
     Constituency,
     District,
     Office,
+    PasswordResetRequest,
     Person,
     SecondFactorEnrolment,
     State,
@@ -217,4 +218,19 @@ class AccessLogAdmin(MyKadSearch, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(admin.ModelAdmin):
+    """The reset links asked for in the last day, to see a flood; read only."""
+
+    list_display = ["requested_at", "email", "ip_address"]
+    search_fields = ["email", "ip_address"]
+    date_hierarchy = "requested_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,3 +1,6 @@
+import ipaddress
+
+import openpyxl
 from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
@@ -19,6 +22,33 @@ def check_settings(app_configs, **kwargs):
         errors.append(checks.Error("ALLOWED_HOSTS is empty while DEBUG is off.", id="welfare.E001"))
     if not settings.DEBUG and settings.SECRET_KEY.startswith("django-insecure"):
         errors.append(checks.Error("SECRET_KEY is the development default.", id="welfare.E002"))
+    if settings.BEHIND_PROXY and not settings.TRUSTED_PROXIES:
+        errors.append(
+            checks.Error(
+                "BEHIND_PROXY is on but TRUSTED_PROXIES is empty.",
+                hint="List the proxies' addresses or networks in TRUSTED_PROXIES: "
+                "X-Forwarded-For is read only from them.",
+                id="welfare.E004",
+            )
+        )
+    for entry in settings.TRUSTED_PROXIES:
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            errors.append(
+                checks.Error(
+                    f"TRUSTED_PROXIES: {entry!r} is not an address or a network.",
+                    id="welfare.E005",
+                )
+            )
+    if not openpyxl.DEFUSEDXML:
+        errors.append(
+            checks.Error(
+                "openpyxl does not parse with defusedxml: imports would expand XML entities.",
+                hint="Install the requirements (defusedxml); do not set OPENPYXL_DEFUSEDXML=False.",
+                id="welfare.E003",
+            )
+        )
     locale = settings.BASE_DIR / "locale" / "ms" / "LC_MESSAGES" / "django.mo"
     if not locale.exists():
         errors.append(

@@ -1,12 +1,14 @@
 import secrets
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from welfare import people
 from welfare.audit import history_in_words
-from welfare.models import EditConflict, Person, Submission
+from welfare.middleware import client_address
+from welfare.models import EditConflict, PasswordResetRequest, Person, Submission
 from welfare.mykad import MyKadFormField, birth_date, sex_from_mykad
 
 
@@ -318,3 +320,14 @@ def person_form(request, form_class, **kwargs):
             user=request.user, initial={"mykad": request.POST.get("mykad", "")}, **kwargs
         )
     return form_class(request.POST or None, user=request.user, **kwargs)
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, which mails the link only within the limits of
+    PasswordResetRequest.objects.allow(); the page that follows is the same
+    whether the link was mailed, held back, or no account has the address."""
+
+    def save(self, *, request, **kwargs):
+        email = self.cleaned_data["email"]
+        if PasswordResetRequest.objects.allow(email=email, ip_address=client_address(request)):
+            super().save(request=request, **kwargs)

@@ -11,7 +11,10 @@ Each app describes its import with an `Import` subclass next to its forms."""
 import csv
 import io
 import json
+import logging
+import re
 import secrets
+import struct
 import tempfile
 import time
 import zipfile
@@ -20,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -34,8 +38,28 @@ from welfare.exports import table_response
 from welfare.models import Office, Person
 from welfare.people import disclosure_for, find_many_by_mykad
 
-MAX_BYTES = 10 * 1024 * 1024
+logger = logging.getLogger(__name__)
+
 MAX_ROWS = 20_000
+MAX_COLUMNS = 30  # the widest import has 16
+MAX_CELL_CHARS = 5_000
+# Every cell read counts, empty or missing ones too: reading a sheet costs what
+# its cells cost, not what its rows with values do. 20,000 rows of the widest
+# import fit.
+MAX_CELLS = 400_000
+# A workbook of an import holds a few dozen members; the bounds of the parts that
+# openpyxl reads whole are well above an office's largest (styles.xml ~100 KB).
+XLSX_MAX_MEMBERS = 200
+XLSX_MAX_STRINGS_BYTES = 8 * 1024 * 1024
+XLSX_MAX_WHOLE_PARTS_BYTES = 2 * 1024 * 1024
+# A member's name: folders and a file name of plain characters, and the extension of
+# a part (XML, relationships, VML drawings, binary printer settings, images).
+XLSX_PART = re.compile(
+    r"([\w\-\[\]. ]+/)*[\w\-\[\]. ]*\.(xml|rels|vml|bin|png|jpe?g|gif|emf|wmf|tiff?|bmp|svg)",
+    re.ASCII,
+)
+XLSX_SHEET = re.compile(r"xl/worksheets/\w+\.xml", re.ASCII)
+XLSX_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
 BATCH_SIZE = 1000
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 STAGING_DIR = Path(tempfile.gettempdir()) / "welfare-imports"
@@ -148,50 +172,213 @@ def cell_text(value):
 def read_table(upload):
     """The rows of an uploaded .csv or .xlsx file, as lists of strings, the
     heading row first; blank rows keep their number but are left out:
-    a list of (row number as the spreadsheet shows it, cells)."""
-    if upload.size > MAX_BYTES:
-        raise ImportFileError(
-            _("The file is larger than %(mb)d MB; split it into smaller files.")
-            % {"mb": MAX_BYTES // (1024 * 1024)}
-        )
+    a list of (row number as the spreadsheet shows it, cells).
+
+    Whatever the file holds, reading it stops at the bounds below with a message,
+    so that a hostile file costs no more time or memory than the largest valid one."""
+    max_bytes = settings.IMPORT_MAX_BYTES
+    too_large = _("The file is larger than %(mb)d MB; split it into smaller files.") % {
+        "mb": max_bytes // (1024 * 1024)
+    }
+    if upload.size > max_bytes:
+        raise ImportFileError(too_large)
     name = upload.name.lower()
     if name.endswith(".csv"):
-        raw = upload.read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportFileError(
-                _(
-                    "The file is not in UTF-8. In Excel, save it as “CSV UTF-8 "
-                    "(Comma delimited)”, or upload the .xlsx file itself."
-                )
-            ) from None
-        lines = csv.reader(io.StringIO(text, newline=""))
+        lines = csv_lines(upload)
     elif name.endswith(".xlsx"):
-        try:
-            workbook = load_workbook(upload, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-            raise ImportFileError(
-                _("The file could not be read as an Excel (.xlsx) file.")
-            ) from None
-        lines = workbook.worksheets[0].iter_rows(values_only=True)
+        lines = xlsx_lines(upload)
     else:
         raise ImportFileError(
             _("Upload a CSV (.csv) or Excel (.xlsx) file; older .xls files: save as .xlsx first.")
         )
     rows = []
-    for number, line in enumerate(lines, start=1):
-        cells = [cell_text(value) for value in line]
-        if any(cells):
-            rows.append((number, cells))
-            if len(rows) > MAX_ROWS + 1:
+    cells_read = characters = number = 0
+    try:
+        for number, line in enumerate(lines, start=1):
+            cells_read += max(len(line), 1)
+            if cells_read > MAX_CELLS:
                 raise ImportFileError(
-                    _("The file has more than %(max)s rows; split it into smaller files.")
-                    % {"max": f"{MAX_ROWS:,}"}
+                    _(
+                        "The sheet has more than %(max)s cells, empty ones included; copy "
+                        "the rows and columns to import into a new sheet."
+                    )
+                    % {"max": f"{MAX_CELLS:,}"}
                 )
+            # Empty cells beyond the last column (formatting) are no reason to refuse a file.
+            if any(value not in (None, "") for value in line[MAX_COLUMNS:]):
+                raise ImportFileError(
+                    _(
+                        "Row %(row)d has more than %(max)d columns; delete the columns "
+                        "after the last heading."
+                    )
+                    % {"row": number, "max": MAX_COLUMNS}
+                )
+            cells = [cell_text(value) for value in line[:MAX_COLUMNS]]
+            for cell in cells:
+                if len(cell) > MAX_CELL_CHARS:
+                    raise ImportFileError(cell_too_long(number))
+                if "\x00" in cell:
+                    # PostgreSQL stores no NUL in text; a file that has one is damaged.
+                    raise ImportFileError(
+                        _(
+                            "Row %(row)d holds a NUL character: the file is damaged. "
+                            "Save it again as CSV UTF-8 or as .xlsx."
+                        )
+                        % {"row": number}
+                    )
+                characters += len(cell)
+            # A cell of a workbook can repeat one shared string any number of times.
+            if characters > max_bytes:
+                raise ImportFileError(too_large)
+            if any(cells):
+                rows.append((number, cells))
+                if len(rows) > MAX_ROWS + 1:
+                    raise ImportFileError(
+                        _("The file has more than %(max)s rows; split it into smaller files.")
+                        % {"max": f"{MAX_ROWS:,}"}
+                    )
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _(
+                "The file is not in UTF-8. In Excel, save it as “CSV UTF-8 "
+                "(Comma delimited)”, or upload the .xlsx file itself."
+            )
+        ) from None
+    except csv.Error:
+        # Without `strict`, the reader raises only for a field over its size limit
+        # (128 KB), and csv_lines for a line over its own: in the record after `number`.
+        raise ImportFileError(cell_too_long(number + 1)) from None
     if len(rows) < 2:
         raise ImportFileError(_("The file is empty: it needs a heading row and at least one row."))
     return rows
+
+
+def cell_too_long(row):
+    return _("Row %(row)d has a cell longer than %(max)s characters.") % {
+        "row": row,
+        "max": f"{MAX_CELL_CHARS:,}",
+    }
+
+
+def csv_lines(upload):
+    """The records of a CSV file, decoded as they are read. A physical line is
+    refused beyond what MAX_COLUMNS cells of MAX_CELL_CHARS can take, before the
+    csv module splits it (a line of ten million commas is ten million fields)."""
+    upload.seek(0)
+    text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
+    max_line = MAX_COLUMNS * (MAX_CELL_CHARS + 3)
+
+    def bounded(lines):
+        for line in lines:
+            if len(line) > max_line:
+                raise csv.Error
+            yield line
+
+    try:
+        yield from csv.reader(bounded(text))
+    finally:
+        text.detach()  # the upload stays open for Django to close
+
+
+def xlsx_lines(upload):
+    """The rows of the first sheet of a workbook, streamed: the container is
+    checked first (check_workbook_container), then openpyxl reads the sheet row by
+    row without trusting the size it claims for itself."""
+    check_workbook_container(upload)
+    workbook = None
+    try:
+        upload.seek(0)
+        workbook = load_workbook(upload, read_only=True, data_only=True, keep_links=False)
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # else rows are padded to the claimed width, up to 16,384
+        yield from sheet.iter_rows(values_only=True)
+    except Exception as error:
+        # openpyxl raises whatever its parsing meets in a damaged or crafted part
+        # (KeyError, ValueError, ParseError, zlib.error, OverflowError, defusedxml's
+        # refusal of entities...): a file that cannot be read is the file's fault.
+        logger.warning(
+            "Import: unreadable .xlsx %r: %s: %s", upload.name, type(error).__name__, error
+        )
+        raise ImportFileError(_("The file could not be read as an Excel (.xlsx) file.")) from None
+    finally:
+        if workbook is not None:
+            workbook.close()
+
+
+def check_workbook_container(upload):
+    """Refuses, before any part is parsed, a workbook whose zip would expand beyond
+    what an import needs: too many members, members that are not parts of a
+    workbook, or parts that would unpack beyond the bounds. Python's zipfile never
+    unpacks a member beyond the size its directory declares, so the declared sizes
+    bound the work. The worksheets are streamed; openpyxl holds the shared strings
+    in memory whole and parses the other XML parts whole, hence their own bounds."""
+    not_a_workbook = _("The file could not be read as an Excel (.xlsx) file.")
+    too_large = _(
+        "The workbook would unpack to more than an import needs; copy the rows to "
+        "import into a new workbook and upload that."
+    )
+    upload.seek(0)
+    members = zip_member_count(upload)
+    if members is None:
+        raise ImportFileError(not_a_workbook)
+    if members > XLSX_MAX_MEMBERS:
+        logger.warning("Import: refused .xlsx %r: %d members", upload.name, members)
+        raise ImportFileError(too_large)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise ImportFileError(not_a_workbook) from None
+    names = {info.filename for info in infos}
+    if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
+        raise ImportFileError(not_a_workbook)
+    unpacked = strings = whole = 0
+    for info in infos:
+        if not XLSX_PART.fullmatch(info.filename) or ".." in info.filename:
+            problem = f"unexpected member {info.filename[:100]!r}"
+        elif info.flag_bits & 0x1 or info.compress_type not in XLSX_COMPRESSION:
+            problem = f"encrypted or unusual compression in {info.filename!r}"
+        else:
+            problem = None
+        if problem:
+            logger.warning("Import: refused .xlsx %r: %s", upload.name, problem)
+            raise ImportFileError(not_a_workbook)
+        unpacked += info.file_size
+        if info.filename == "xl/sharedStrings.xml":
+            strings += info.file_size
+        elif info.filename.endswith((".xml", ".rels")) and not XLSX_SHEET.fullmatch(info.filename):
+            whole += info.file_size
+    if (
+        unpacked > settings.IMPORT_MAX_UNPACKED_BYTES
+        or strings > XLSX_MAX_STRINGS_BYTES
+        or whole > XLSX_MAX_WHOLE_PARTS_BYTES
+    ):
+        logger.warning(
+            "Import: refused .xlsx %r: unpacks to %d bytes (shared strings %d, parts read whole %d)",
+            upload.name,
+            unpacked,
+            strings,
+            whole,
+        )
+        raise ImportFileError(too_large)
+
+
+def zip_member_count(file):
+    """The number of members a zip file's end record declares, read before its
+    directory (a ten-megabyte directory lists a hundred thousand members); None if
+    the file is not a zip. A zip64 end record, which no workbook of an import
+    needs, counts as too many."""
+    file.seek(0, io.SEEK_END)
+    size = file.tell()
+    tail_size = min(size, 22 + 65535)  # the end record and the longest comment
+    file.seek(size - tail_size)
+    tail = file.read(tail_size)
+    file.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    entries = struct.unpack("<H", tail[at + 10 : at + 12])[0]
+    return XLSX_MAX_MEMBERS + 1 if entries == 0xFFFF else entries
 
 
 def rows_by_column(table, columns):
@@ -435,10 +622,14 @@ def unstage(request, kind, target_pk, token, *, delete=False):
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=_("File"),
-        help_text=_("CSV (UTF-8) or Excel .xlsx, at most 10 MB and 20,000 rows."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        label=_("File"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "CSV (UTF-8) or Excel .xlsx, at most %(mb)d MB and %(rows)s rows."
+        ) % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024), "rows": f"{MAX_ROWS:,}"}
 
 
 def import_page(request, importer, *, kind, target_pk, back_url, back_label, template_urls):

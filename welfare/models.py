@@ -576,3 +576,46 @@ class SecondFactorEnrolment(models.Model):
         self.device.confirmed = True
         self.device.save(update_fields=["confirmed"])
         return True
+
+
+class PasswordResetRequestQuerySet(models.QuerySet):
+    def allow(self, *, email, ip_address):
+        """Whether a reset link may be mailed to `email` for a request from
+        `ip_address`, which is then recorded: at most
+        PASSWORD_RESET_LIMIT_PER_ACCOUNT an hour to one e-mail address (no mail
+        bomb of a known address) and PASSWORD_RESET_LIMIT_PER_ADDRESS from one IP
+        address, higher because an office shares one. Decided and recorded alike
+        whether or not an account has the e-mail, so the answer tells nothing."""
+        email = email.strip().lower()
+        hour_ago = timezone.now() - timedelta(hours=1)
+        recent = self.filter(requested_at__gte=hour_ago)
+        if (
+            recent.filter(email=email).count() >= settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT
+            or recent.filter(ip_address=ip_address).count()
+            >= settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
+        ):
+            return False
+        self.create(email=email, ip_address=ip_address)
+        return True
+
+
+class PasswordResetRequest(models.Model):
+    """A password-reset link asked for (and mailed, if an account has the
+    e-mail); `manage.py purge_deleted` forgets them after a day."""
+
+    email = models.EmailField(_("email"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    objects = PasswordResetRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+        indexes = [
+            models.Index(fields=["email", "requested_at"], name="passwordreset_email_time"),
+            models.Index(fields=["ip_address", "requested_at"], name="passwordreset_address_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} {self.requested_at:%Y-%m-%d %H:%M}"

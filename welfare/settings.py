@@ -120,10 +120,18 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Five wrong passwords for one user name from one address lock that pair out for 15 minutes.
+# Five wrong passwords for one user name from one address lock that pair out for 15
+# minutes; fifty for any user names lock the address (welfare.sign_in.LockoutHandler).
 AXES_FAILURE_LIMIT = 5
+SIGN_IN_ADDRESS_FAILURE_LIMIT = 50
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "welfare.sign_in.LockoutHandler"
+AXES_USERNAME_CALLABLE = "welfare.sign_in.attempted_user_name"
+# Password-reset mails an hour: to one e-mail address, and from one IP address (an
+# office behind one connection shares it). See PasswordResetRequest.objects.allow().
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = 3
+PASSWORD_RESET_LIMIT_PER_ADDRESS = 10
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "welfare.middleware.client_address"
@@ -193,10 +201,19 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_REFERRER_POLICY = "same-origin"
-if env.bool("BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+# The addresses or networks of the proxies in front of the app (e.g. 10.0.0.5,
+# 10.1.0.0/24): welfare.middleware.client_address reads X-Forwarded-For only from
+# them. BEHIND_PROXY without them fails a system check.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # welfare.middleware.client_address then trusts the address the proxy adds.
-    BEHIND_PROXY = True
+
+# --- Imports ----------------------------------------------------------------
+
+# An uploaded file, and what an .xlsx (a zip) may unpack to: every member together.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
 
 # --- Logging ----------------------------------------------------------------
 

@@ -1,14 +1,20 @@
-"""The second factor asked of HQ users and administrators after their password:
-a time-based code (TOTP) from an authenticator app. An app is added only through
-an enrolment issued to the user (SecondFactorEnrolment): by an administrator, or
+"""Sign-in: the lockout after repeated failures (django-axes), and the second
+factor asked of HQ users and administrators after their password: a time-based
+code (TOTP) from an authenticator app. An app is added only through an
+enrolment issued to the user (SecondFactorEnrolment): by an administrator, or
 by the user's current app when they replace it. Whoever has only the password is
 shown no key."""
 
 from base64 import b32encode, b64encode
 
 import qrcode
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.models import AccessAttempt
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +26,42 @@ from qrcode.image.svg import SvgPathImage
 from welfare.models import SecondFactorEnrolment
 
 WRONG_CODE = _("This code is not right. Codes change every 30 seconds.")
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """django-axes locks a user name from one address (AXES_LOCKOUT_PARAMETERS):
+    a colleague behind the same office NAT who mistypes someone's name cannot
+    lock them out anywhere else. This also locks an address alone after
+    SIGN_IN_ADDRESS_FAILURE_LIMIT failures for any user names, known or not
+    (password spraying). Either lockout shows the same page, whether or not the
+    user exists."""
+
+    def get_failures(self, request, credentials=None):
+        """Axes compares this with AXES_FAILURE_LIMIT. The address's failures are
+        scaled to that unit, rounding down, so that they reach it exactly at
+        SIGN_IN_ADDRESS_FAILURE_LIMIT (with 5 and 50: 49 * 5 // 50 = 4, 50 * 5 // 50 = 5)."""
+        name_and_address = super().get_failures(request, credentials)
+        attempts = AccessAttempt.objects.filter(
+            ip_address=request.axes_ip_address,
+            attempt_time__gte=get_cool_off_threshold(request),
+        )
+        address = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+        scaled = address * settings.AXES_FAILURE_LIMIT // settings.SIGN_IN_ADDRESS_FAILURE_LIMIT
+        return max(name_and_address, scaled)
+
+
+USER_NAME_LENGTH = AccessAttempt._meta.get_field("username").max_length
+
+
+def attempted_user_name(request, credentials):
+    """AXES_USERNAME_CALLABLE: the user name typed, cut to the length axes keeps.
+    No user has a longer name, but recording it whole would fail the insert, and
+    the sign-in page answer 503 as if the database were down."""
+    if credentials:
+        name = credentials.get("username")
+    else:
+        name = getattr(request, "data", request.POST).get("username")
+    return name[:USER_NAME_LENGTH] if name else name
 
 
 class CodeForm(forms.Form):

@@ -26,6 +26,7 @@ urlpatterns = [
         sign_in.second_factor_replace,
         name="second-factor-replace",
     ),
+    path("accounts/password_reset/", views.password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("language/", views.language_switch, name="set_language"),
     path("admin/", admin.site.urls),

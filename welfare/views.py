@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, InterfaceError, connection, transaction
@@ -19,7 +19,7 @@ from django.views.i18n import set_language
 
 from welfare import people
 from welfare.audit import history_in_words
-from welfare.forms import PersonForm
+from welfare.forms import PasswordResetForm, PersonForm
 from welfare.models import Person
 
 
@@ -46,6 +46,12 @@ def sign_in(request):
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
     return response
+
+
+@login_not_required
+def password_reset(request):
+    """Django's PasswordResetView, with the mails limited (PasswordResetForm)."""
+    return PasswordResetView.as_view(form_class=PasswordResetForm)(request)
 
 
 @login_not_required

@@ -102,6 +102,8 @@ def test_only_district_officers_and_administrators_add_records(client, request, 
 
 def test_organisation_edit_is_for_keepers_only(client, officer, state_officer, records):
     organization = records["own"]["volunteer"].organization
+    organization.office = officer.office  # the office's own; national ones: test_organisations
+    organization.save()
     url = f"/homehelp/organisations/{organization.pk}/edit/"
     client.force_login(state_officer)
     assert client.get(url).status_code == 403

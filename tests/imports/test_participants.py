@@ -201,14 +201,16 @@ def test_files_that_cannot_be_read(client, officer, project, name, content, mess
     assert not Person.objects.exists()
 
 
-def test_too_many_rows_and_too_large_files_are_refused(client, officer, project, monkeypatch):
+def test_too_many_rows_and_too_large_files_are_refused(
+    client, officer, project, monkeypatch, settings
+):
     client.force_login(officer)
     monkeypatch.setattr("welfare.imports.MAX_ROWS", 3)
     response = upload(
         client, import_url(project), csv_file([PARTICIPANT_HEADINGS, *participant_rows(4)])
     )
     assert "more than 3 rows" in response.context["form"].errors["file"][0]
-    monkeypatch.setattr("welfare.imports.MAX_BYTES", 100)
+    settings.IMPORT_MAX_BYTES = 100
     response = upload(
         client, import_url(project), csv_file([PARTICIPANT_HEADINGS, *participant_rows(3)])
     )

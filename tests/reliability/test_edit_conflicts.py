@@ -144,7 +144,8 @@ def test_a_conflict_on_a_record_loaded_without_history_still_explains(client, of
 # page -> the most queries it may run (including the request's savepoint and its
 # release), the same with 1 and with 20 of the rows the page lists or offers.
 EDIT_PAGES = {
-    "person": 13,  # with the reveals of the full MyKad
+    # with the reveals of the full MyKad, and the person's records of each kind
+    "person": 16,
     "person-edit": 10,  # with the access log
     "person-delete": 12,
     "case-edit": 13,

@@ -64,12 +64,13 @@ SCOPED_ACCESS = {
     "no_role": {"A": NONE, "B": NONE, "C": NONE, "D": NONE},
     "inactive": dict.fromkeys("ABCD", SIGNED_OUT),
 }
-# Organisations are not scoped: every signed-in user reads them, officers keep them.
-ORGANISATION_ACCESS = {
+# An office's own organisation is scoped like its records (SCOPED_ACCESS); a national
+# one is read by every signed-in user and kept by administrators only.
+NATIONAL_ACCESS = {
     "anonymous": SIGNED_OUT,
-    "officer_a": KEEP,
-    "officer_b": KEEP,
-    "officer_c": KEEP,
+    "officer_a": READ,
+    "officer_b": READ,
+    "officer_c": READ,
     "state_selangor": READ,
     "state_kelantan": READ,
     "hq": READ,
@@ -111,10 +112,11 @@ def build_office(label, serial):
         ),
     )
     activity = ActivityFactory(project=project, summary=f"Aktiviti {word}")
-    organization = OrganizationFactory(name=f"Persatuan {word}")
+    organization = OrganizationFactory(name=f"Persatuan {word}", office=office)
+    national = OrganizationFactory(name=f"Kebangsaan {word}")
     volunteer = VolunteerFactory(
         office=office,
-        organization=organization,
+        organization=national,
         person=PersonFactory(
             office=office,
             name=f"Sukarelawan {word}",
@@ -146,6 +148,7 @@ def build_office(label, serial):
         "participation": participation,
         "activity": activity,
         "organization": organization,
+        "national": national,
         "volunteer": volunteer,
         "case": case,
         "visit": visit,
@@ -205,6 +208,7 @@ def attempts_for(label, records):
     records. `where` narrows the check to part of the page (a select box)."""
     project, participation = records["project"], records["participation"]
     activity, organization = records["activity"], records["organization"]
+    national = records["national"]
     volunteer, case, visit = records["volunteer"], records["case"], records["visit"]
     participant, client = participation.person, case.client
     word = WORD[label]
@@ -217,6 +221,7 @@ def attempts_for(label, records):
     case_traces = person_traces(client)
     visit_traces = [visit.notes, f'id="visit-{visit.pk}"', f'#visit-{visit.pk}"']
     organization_traces = [organization.name]
+    national_traces = [national.name]
     volunteer_box = r'<select name="volunteer"[^>]*>.*?</select>'
 
     project_post = {
@@ -307,13 +312,13 @@ def attempts_for(label, records):
         ("volunteer", "export xlsx", "list", "get", "/homehelp/volunteers/export.xlsx", None,
          volunteer_traces),
         ("volunteer", "on organisation page", "list", "get",
-         f"/homehelp/organisations/{organization.pk}/", None, volunteer_traces),
+         f"/homehelp/organisations/{national.pk}/", None, volunteer_traces),
         ("volunteer", "detail", "read", "get", f"/homehelp/volunteers/{volunteer.pk}/", None,
          volunteer_traces),
         ("volunteer", "edit form", "write", "get", f"/homehelp/volunteers/{volunteer.pk}/edit/",
          None, volunteer_traces),
         ("volunteer", "edit post", "post", "post", f"/homehelp/volunteers/{volunteer.pk}/edit/",
-         {"organization": organization.pk, "trained_on": "2020-01-01", "active": "on",
+         {"organization": national.pk, "trained_on": "2020-01-01", "active": "on",
           "max_cases": 5}, volunteer_traces),
         ("volunteer", "select box: case filter", "office filter", "get", "/homehelp/cases/",
          None, [volunteer.person.name], volunteer_box),
@@ -351,7 +356,7 @@ def attempts_for(label, records):
          visit_post, visit_traces),
         ("visit", "resolve concern", "post", "post", f"/homehelp/visits/{visit.pk}/resolve/",
          {}, visit_traces),
-        # organisation (not scoped)
+        # organisation of the office (scoped), and national
         ("organisation", "list", "list", "get", "/homehelp/organisations/", None,
          organization_traces),
         ("organisation", "search", "list", "get", f"/homehelp/organisations/?q={word}", None,
@@ -366,13 +371,23 @@ def attempts_for(label, records):
          f"/homehelp/organisations/{organization.pk}/edit/",
          {"name": organization.name, "registration_number": organization.registration_number,
           "kind": "usiamas"}, organization_traces),
+        ("national organisation", "list", "list", "get", "/homehelp/organisations/", None,
+         national_traces),
+        ("national organisation", "detail", "read", "get",
+         f"/homehelp/organisations/{national.pk}/", None, national_traces),
+        ("national organisation", "edit form", "write", "get",
+         f"/homehelp/organisations/{national.pk}/edit/", None, national_traces),
+        ("national organisation", "edit post", "post", "post",
+         f"/homehelp/organisations/{national.pk}/edit/",
+         {"name": national.name, "registration_number": national.registration_number,
+          "kind": "usiamas"}, national_traces),
     ]  # fmt: skip
     return attempts
 
 
 def expected(principal, label, record_type, kind):
-    if record_type == "organisation":
-        access = ORGANISATION_ACCESS[principal]
+    if record_type == "national organisation":
+        access = NATIONAL_ACCESS[principal]
     else:
         access = SCOPED_ACCESS[principal][label]
     if access == SIGNED_OUT:

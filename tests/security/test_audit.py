@@ -97,6 +97,7 @@ def test_the_address_behind_the_proxy_is_the_one_the_proxy_added(
     client, officer, project, settings
 ):
     settings.BEHIND_PROXY = True
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's REMOTE_ADDR
     client.force_login(officer)
     client.post(
         reverse("programs:project-edit", args=[project.pk]),

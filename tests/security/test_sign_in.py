@@ -2,6 +2,7 @@
 rules, session lifetimes, sign-out everywhere on a change of office or deactivation,
 and the second factor for HQ and administrators."""
 
+import re
 import time
 from datetime import timedelta
 from html import escape
@@ -9,6 +10,7 @@ from html import escape
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.admin.models import LogEntry
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -398,3 +400,80 @@ def test_district_and_state_officers_are_not_asked(client, request, otp_on, user
     response = client.get("/reports/")
     assert response.status_code == 200
     assert not TOTPDevice.objects.exists()
+
+
+# --- lockouts that cannot be turned against users ----------------------------------
+
+
+def test_a_colleagues_lockout_from_the_office_address_leaves_the_user_free_elsewhere(
+    client, officer, axes_on
+):
+    for _attempt in range(5):
+        sign_in(client, officer.username, "mistyped", REMOTE_ADDR="10.20.0.1")
+    assert sign_in(client, officer.username, REMOTE_ADDR="10.20.0.1").status_code == 429
+    assert sign_in(client, officer.username, REMOTE_ADDR="10.30.0.7").status_code == 302
+
+
+def test_50_failures_from_one_address_across_user_names_lock_that_address(client, officer, axes_on):
+    for n in range(49):
+        assert sign_in(client, f"guess{n}", "wrong", REMOTE_ADDR="10.9.9.9").status_code == 200
+    assert sign_in(client, officer.username, REMOTE_ADDR="10.9.9.9").status_code == 302
+    client.logout()
+    assert sign_in(client, "guess49", "wrong", REMOTE_ADDR="10.9.9.9").status_code == 429
+    # Now every user name is locked from that address, the right password too...
+    assert sign_in(client, officer.username, REMOTE_ADDR="10.9.9.9").status_code == 429
+    assert sign_in(client, "someone-else", "wrong", REMOTE_ADDR="10.9.9.9").status_code == 429
+    # ...and from anywhere else nobody is.
+    assert sign_in(client, officer.username, REMOTE_ADDR="10.9.9.8").status_code == 302
+
+
+def page_text(response):
+    """The page without its CSRF tokens, which differ on every page."""
+    return re.sub(r'value="[^"]{64}"', "", response.text)
+
+
+def test_the_lockout_page_does_not_tell_whether_the_user_exists(client, officer, axes_on):
+    for _attempt in range(5):
+        sign_in(client, officer.username, "wrong", REMOTE_ADDR="10.1.0.1")
+        sign_in(client, "no-such-user", "wrong", REMOTE_ADDR="10.1.0.2")
+    known = sign_in(client, officer.username, "wrong", REMOTE_ADDR="10.1.0.1")
+    unknown = sign_in(client, "no-such-user", "wrong", REMOTE_ADDR="10.1.0.2")
+    assert known.status_code == unknown.status_code == 429
+    assert page_text(known) == page_text(unknown)
+    assert officer.username not in known.text
+
+
+def test_an_administrator_sees_and_lifts_a_lockout_in_the_admin(
+    client, officer, administrator, axes_on
+):
+    for _attempt in range(5):
+        sign_in(client, officer.username, "wrong", REMOTE_ADDR="10.4.4.4")
+    assert sign_in(client, officer.username, REMOTE_ADDR="10.4.4.4").status_code == 429
+    admin = Client()
+    admin.force_login(administrator)
+    listing = admin.get("/admin/axes/accessattempt/?q=10.4.4.4")
+    assert listing.status_code == 200
+    assert officer.username in listing.text
+    attempt = AccessAttempt.objects.get(username=officer.username)
+    response = admin.post(
+        "/admin/axes/accessattempt/",
+        {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.exists()
+    assert sign_in(client, officer.username, REMOTE_ADDR="10.4.4.4").status_code == 302
+
+
+@pytest.mark.parametrize("path", [LOGIN, "/admin/login/"])
+def test_a_user_name_over_255_characters_answers_the_form(client, db, axes_on, path):
+    response = client.post(path, {"username": "a" * 300, "password": "x"})
+    assert response.status_code == 200
+    assert "correct username and password" in response.text
+    assert AccessAttempt.objects.get().username == "a" * 255
+
+
+def test_a_user_name_with_a_nul_character_is_refused_before_any_sign_in(client, db, axes_on):
+    """welfare.middleware refuses control characters in every field, this one too."""
+    response = client.post(LOGIN, {"username": "rah\x00im", "password": "x"})
+    assert response.status_code == 400
+    assert not AccessAttempt.objects.exists()

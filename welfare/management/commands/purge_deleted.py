@@ -4,13 +4,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from welfare.models import Person, Submission
+from welfare.models import PasswordResetRequest, Person, Submission
 
 
 class Command(BaseCommand):
     help = (
         "Erases the people deleted longer ago than PERSON_RETENTION_DAYS, with their "
-        "change history, and forgets the form submissions of the days before. Run daily."
+        "change history, and forgets the form submissions and password-reset requests of "
+        "the days before. Run daily."
     )
 
     def handle(self, *args, **options):
@@ -27,4 +28,11 @@ class Command(BaseCommand):
             Person.history.filter(id__in=ids).delete()
             # A page sent again after a day is a new submission, not a double click.
             forgotten, _ = Submission.objects.filter(at__lt=now - timedelta(days=1)).delete()
-        self.stdout.write(f"Erased {len(ids)} deleted people; forgot {forgotten} form submissions.")
+            # Kept an hour for the limits, a day to see a flood in the admin.
+            resets, _ = PasswordResetRequest.objects.filter(
+                requested_at__lt=now - timedelta(days=1)
+            ).delete()
+        self.stdout.write(
+            f"Erased {len(ids)} deleted people; forgot {forgotten} form submissions "
+            f"and {resets} password-reset requests."
+        )
