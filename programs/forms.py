@@ -95,6 +95,10 @@ class ActivityForm(SubmitOnceForm, forms.ModelForm):
         fields = ["date", "summary", "attendance"]
         widgets = {"date": DATE_INPUT, "summary": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.project = project  # its dates bound the activity's
+
 
 class ParticipationForm(forms.ModelForm):
     """Changes to an enrolment; the person stays the same."""

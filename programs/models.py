@@ -2,7 +2,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from welfare.models import AuditedChange, District, Office, Person, ScopedQuerySet, Versioned
+
+# A hall of a kampung, a stadium at most: more is a typing mistake.
+MAX_ATTENDANCE = 5000
 
 
 class Objective(models.Model):
@@ -74,11 +77,16 @@ class Project(Versioned):
     objectives = models.ManyToManyField(
         Objective, blank=True, related_name="projects", verbose_name=_("objectives")
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, max_length=5000, help_text=_("At most 5,000 characters.")
+    )
     local_resources = models.TextField(
         _("local resources used"),
         blank=True,
-        help_text=_("Premises, skills, materials or funds the community contributes."),
+        max_length=2000,
+        help_text=_(
+            "Premises, skills, materials or funds the community contributes (at most 2,000 characters)."
+        ),
     )
     budget = models.DecimalField(
         _("budget (RM)"),
@@ -213,8 +221,21 @@ class Participation(models.Model):
         return self.project.get_absolute_url()
 
     def clean(self):
+        errors = {}
         if self.joined_on and self.left_on and self.left_on < self.joined_on:
-            raise ValidationError({"left_on": _("The date left cannot be before the date joined.")})
+            errors["left_on"] = _("The date left cannot be before the date joined.")
+        project = getattr(self, "project", None)
+        if project and self.joined_on:
+            if self.joined_on < project.start_date:
+                errors["joined_on"] = _(
+                    "The project starts on %(date)s; one cannot join before."
+                ) % {"date": project.start_date.strftime("%d/%m/%Y")}
+            elif project.end_date and self.joined_on > project.end_date:
+                errors["joined_on"] = _("The project ends on %(date)s; one cannot join after.") % {
+                    "date": project.end_date.strftime("%d/%m/%Y")
+                }
+        if errors:
+            raise ValidationError(errors)
 
 
 class ActivityQuerySet(ScopedQuerySet):
@@ -228,9 +249,14 @@ class Activity(models.Model):
         Project, models.CASCADE, related_name="activities", verbose_name=_("project")
     )
     date = models.DateField(_("date"))
-    summary = models.TextField(_("what happened"))
+    summary = models.TextField(
+        _("what happened"), max_length=2000, help_text=_("At most 2,000 characters.")
+    )
     attendance = models.PositiveIntegerField(
-        _("attendance"), default=0, help_text=_("How many people took part.")
+        _("attendance"),
+        default=0,
+        validators=[MaxValueValidator(MAX_ATTENDANCE)],
+        help_text=_("How many people took part (at most 5,000)."),
     )
 
     objects = ActivityQuerySet.as_manager()
@@ -244,3 +270,21 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.date:%d/%m/%Y} {self.project}"
+
+    def clean(self):
+        project = getattr(self, "project", None)
+        if project and self.date:
+            if self.date < project.start_date:
+                raise ValidationError(
+                    {
+                        "date": _("The project starts on %(date)s.")
+                        % {"date": project.start_date.strftime("%d/%m/%Y")}
+                    }
+                )
+            if project.end_date and self.date > project.end_date:
+                raise ValidationError(
+                    {
+                        "date": _("The project ends on %(date)s.")
+                        % {"date": project.end_date.strftime("%d/%m/%Y")}
+                    }
+                )

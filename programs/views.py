@@ -19,7 +19,7 @@ from programs.forms import (
     ProjectForm,
 )
 from programs.imports import ParticipantImport
-from programs.models import Participation, Project
+from programs.models import Activity, Participation, Project
 from welfare import people
 from welfare.audit import history_in_words
 from welfare.exports import exported_note, spreadsheet_safe, table_response
@@ -187,15 +187,33 @@ def participant_remove(request, pk):
 def activity_add(request, pk):
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
     require_permission(request.user, "add", "activity")
-    form = ActivityForm(request.POST or None, initial={"date": timezone.localdate()})
+    form = ActivityForm(
+        request.POST or None, project=project, initial={"date": timezone.localdate()}
+    )
     if form.is_valid():
-        form.instance.project = project
         if form.save_once():
             messages.success(request, _("Activity recorded."))
         else:
             messages.info(request, _("This activity was sent twice; it is recorded once."))
         return redirect(project)
     return render(request, "programs/activity_form.html", {"form": form, "project": project})
+
+
+def activity_delete(request, pk):
+    """An activity recorded by mistake; the deletion stays in its history."""
+    activity = get_object_or_404(
+        Activity.objects.visible_to(request.user).select_related("project"), pk=pk
+    )
+    require_permission(request.user, "delete", "activity")
+    if request.method == "POST":
+        activity.delete()
+        messages.success(request, _("Activity deleted."))
+        return redirect(activity.project)
+    return render(
+        request,
+        "programs/activity_confirm_delete.html",
+        {"activity": activity, "project": activity.project},
+    )
 
 
 class Echo:

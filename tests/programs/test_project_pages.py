@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from programs.models import Objective, Project
+from programs.models import Activity, Objective, Project
 from tests.factories import ActivityFactory, ParticipationFactory, ProjectFactory
 from welfare.models import District
 
@@ -445,3 +445,69 @@ def test_project_page_search_query_count_does_not_grow(
     with django_assert_num_queries(16):
         response = client.get(project.get_absolute_url(), {"q": "ahmad", "page": 2})
     assert len(response.context["page_obj"]) == 10
+
+
+def test_a_participant_joins_within_the_projects_dates(client, officer, office):
+    project = ProjectFactory(office=office, start_date=date(2025, 1, 1), end_date=date(2027, 6, 30))
+    client.force_login(officer)
+    url = reverse("programs:participant-add", args=[project.pk])
+    person = {
+        "mykad": "",
+        "name": "Ali",
+        "date_of_birth": "1960-01-01",
+        "target_group": "community",
+    }
+    response = client.post(url, {**person, "joined_on": "2030-01-01"})
+    assert response.context["form"].errors["joined_on"] == [
+        "The project ends on 30/06/2027; one cannot join after."
+    ]
+    response = client.post(url, {**person, "joined_on": "2024-12-31"})
+    assert response.context["form"].errors["joined_on"] == [
+        "The project starts on 01/01/2025; one cannot join before."
+    ]
+    assert not project.participations.exists()
+    assert client.post(url, {**person, "joined_on": "2027-06-30"}).status_code == 302
+
+
+def test_an_activity_is_within_the_projects_dates_with_a_plausible_attendance(
+    client, officer, office
+):
+    project = ProjectFactory(
+        office=office, start_date=date(2025, 1, 1), end_date=date(2025, 12, 31)
+    )
+    client.force_login(officer)
+    url = reverse("programs:activity-add", args=[project.pk])
+    errors = (
+        client.post(url, {"date": "2026-01-05", "summary": "x", "attendance": 99999})
+        .context["form"]
+        .errors
+    )
+    assert errors["date"] == ["The project ends on 31/12/2025."]
+    assert "5000" in errors["attendance"][0]
+    errors = (
+        client.post(url, {"date": "2025-03-01", "summary": "x" * 2001, "attendance": 10})
+        .context["form"]
+        .errors
+    )
+    assert "2000" in errors["summary"][0]
+    assert not project.activities.exists()
+
+
+def test_an_officer_deletes_an_activity_recorded_by_mistake(client, officer, state_officer, office):
+    activity = ActivityFactory(project=ProjectFactory(office=office), summary="Wrong project")
+    url = reverse("programs:activity-delete", args=[activity.pk])
+    client.force_login(state_officer)
+    assert client.get(url).status_code == 403
+    client.force_login(officer)
+    assert "Wrong project" in client.get(url).text
+    response = client.post(url)
+    assert response.url == activity.project.get_absolute_url()
+    assert not Activity.objects.filter(pk=activity.pk).exists()
+    assert Activity.history.filter(id=activity.pk, history_type="-").exists()
+
+
+def test_an_officer_of_another_office_cannot_delete_an_activity(client, far_officer, office):
+    activity = ActivityFactory(project=ProjectFactory(office=office))
+    client.force_login(far_officer)
+    assert client.post(reverse("programs:activity-delete", args=[activity.pk])).status_code == 404
+    assert Activity.objects.filter(pk=activity.pk).exists()
