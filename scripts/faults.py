@@ -7,7 +7,10 @@ by `load_demo`, and five faults:
 2. a gunicorn worker killed (SIGKILL) in the middle of a participant import;
 3. the same for a 10,000-row import, then the import run again;
 4. 100 pairs of people saving the same project at once (optimistic locking);
-5. a second instance whose database cannot be reached, and the first one after 1.
+5. a second instance whose database cannot be reached, and the first one after 1;
+6. the largest hostile uploads the import allows (a zip that would unpack to far
+   more than the bound, a CSV whose one line holds a million fields, each at the
+   upload limit) sent by 4 clients at once while 8 others record visits.
 
 Prints one row per count (expected, measured, OK/FAIL) and exits 1 on any FAIL.
 DATABASE_URL must reach PostgreSQL as a role that may create databases
@@ -23,10 +26,12 @@ import sys
 import threading
 import time
 import uuid
+import zipfile
 from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import partial
 from html.parser import HTMLParser
+from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -388,13 +393,14 @@ def main_instance_recovered():
     report(5, "main instance after the kills: /health/, case list", [200, 200], statuses)
 
 
-def participants_csv(prefix, place, count):
-    """count new people (MyKads of birthplace code `place`, which load_demo never uses)."""
+def participants_csv(prefix, place, count, joined):
+    """count new people (MyKads of birthplace code `place`, which load_demo never
+    uses) joining on `joined`, a day within the project's dates."""
     lines = ["MyKad,Name,Target group,Joined on"]
     born = date(1960, 1, 1)
     for n in range(count):
         day = born + timedelta(days=n // 10_000)
-        lines.append(f"{day:%y%m%d}-{place}-{n % 10_000:04d},{prefix} {n},community,2026-01-15")
+        lines.append(f"{day:%y%m%d}-{place}-{n % 10_000:04d},{prefix} {n},community,{joined}")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -449,7 +455,8 @@ def worker_killed_mid_import(db, server, projects, size=2_000):
     browser = Browser().sign_in(USER)
     outcomes = []
     for trial, delay in enumerate([0, 0.075, 0.15, 0.225, 0.3]):
-        content = participants_csv(f"Fault import {trial}", 21 + trial, size)
+        joined = db.one("SELECT start_date FROM programs_project WHERE id = %s", projects[trial])
+        content = participants_csv(f"Fault import {trial}", 21 + trial, size, joined)
         outcomes.append(import_killed(db, server, browser, projects[trial], content, delay))
     whole = sum(written in (0, size) for written, _k in outcomes)
     killed = sum(k for _w, k in outcomes)
@@ -460,7 +467,8 @@ def worker_killed_mid_import(db, server, projects, size=2_000):
 
 def big_import_killed(db, server, project, size=10_000):
     browser = Browser().sign_in(USER)
-    content = participants_csv("Fault big import", 30, size)
+    joined = db.one("SELECT start_date FROM programs_project WHERE id = %s", project)
+    content = participants_csv("Fault big import", 30, size, joined)
     before = participants(db, project)
     written, killed = import_killed(db, server, browser, project, content, 0.5)
     report(3, f"{size:,}-row import, worker killed: rows", 0, written, killed and not written)
@@ -472,6 +480,124 @@ def big_import_killed(db, server, project, size=10_000):
         [302, size],
         [status, participants(db, project) - before],
     )
+
+
+def hostile_files(limit):
+    """Two uploads that are expensive to read: a workbook of a megabyte whose
+    sheet unpacks to a gigabyte, and a CSV of `limit` bytes whose single line
+    holds millions of fields."""
+    from openpyxl import Workbook
+
+    template = BytesIO()
+    Workbook().save(template)
+    row = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+    bomb = BytesIO()
+    with (
+        zipfile.ZipFile(template) as source,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            if item.filename == "xl/worksheets/sheet1.xml":
+                with target.open(item.filename, "w", force_zip64=True) as sheet:
+                    sheet.write(
+                        b'<worksheet xmlns="http://schemas.openxmlformats.org/'
+                        b'spreadsheetml/2006/main"><sheetData>'
+                    )
+                    # A gigabyte of rows, which deflate shrinks about 1,000 times.
+                    for _ in range(1024):
+                        sheet.write(row * (1024 * 1024 // len(row)))
+                    sheet.write(b"</sheetData></worksheet>")
+            else:
+                target.writestr(item, source.read(item.filename), zipfile.ZIP_DEFLATED)
+    fields = b"MyKad,Name,Target group,Joined on\n" + b"x," * ((limit - 100) // 2) + b"\n"
+    return [("bomb.xlsx", bomb.getvalue()), ("fields.csv", fields)]
+
+
+def hostile_uploads_beside_visits(db, server, project, seconds=20, uploaders=4, clients=8):
+    files = hostile_files(10 * 1024 * 1024)
+    cases = db.all(
+        "SELECT c.id, c.volunteer_id FROM homehelp_case c JOIN welfare_office o ON o.id = c.office_id "
+        "JOIN homehelp_volunteer v ON v.id = c.volunteer_id WHERE o.code = %s "
+        "AND c.status <> 'closed' AND v.active AND v.trained_on IS NOT NULL "
+        "AND c.opened_on <= CURRENT_DATE ORDER BY c.id DESC LIMIT %s",
+        OFFICE,
+        clients,
+    )
+    service = db.one("SELECT min(id) FROM homehelp_service")
+    workers = set(children(server.pid))
+    stop = time.monotonic() + seconds
+    visits, uploads = [], []  # (status, marker); (status, seconds)
+    lock = threading.Lock()
+    path = f"/projects/{project}/participants/import/"
+
+    def visitor(number, browser, case, volunteer):
+        count = 0
+        while time.monotonic() < stop:
+            count += 1
+            marker = f"hostile-visit-{number}-{count}"
+            fields = {
+                "volunteer": volunteer,
+                "visited_on": date.today().isoformat(),
+                "minutes": 30,
+                "services": service,
+                "notes": marker,
+            }
+            try:
+                status, _ = browser.post(f"/homehelp/cases/{case}/visits/new/", fields)
+            except (OSError, http.client.HTTPException) as error:
+                status = type(error).__name__
+            with lock:
+                visits.append((status, marker))
+
+    def uploader(number, browser):
+        count = 0
+        while time.monotonic() < stop:
+            name, content = files[(number + count) % len(files)]
+            count += 1
+            browser.get(path)
+            started = time.monotonic()
+            try:
+                status, page = browser.post(path, {}, file=(name, content))
+                status = "accepted" if 'name="token"' in page else status
+            except (OSError, http.client.HTTPException) as error:
+                status = type(error).__name__
+            with lock:
+                uploads.append((status, time.monotonic() - started))
+
+    threads = [
+        threading.Thread(target=visitor, args=(n, Browser().sign_in(USER), *case))
+        for n, case in enumerate(cases)
+    ] + [
+        threading.Thread(target=uploader, args=(n, Browser().sign_in(USER)))
+        for n in range(uploaders)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = dict(
+        db.all(
+            "SELECT notes, count(*) FROM homehelp_visit WHERE notes LIKE 'hostile-visit-%%' GROUP BY notes"
+        )
+    )
+    acknowledged = [marker for status, marker in visits if status == 302]
+    report(6, "visits acknowledged (302)", len(visits), len(acknowledged))
+    report(
+        6,
+        "acknowledged visits stored exactly once",
+        len(acknowledged),
+        sum(stored.get(marker) == 1 for marker in acknowledged),
+    )
+    refused = [took for status, took in uploads if status == 200]
+    report(
+        6,
+        f"hostile uploads refused with a message ({len(uploads)} sent)",
+        len(uploads),
+        len(refused),
+    )
+    slowest = max(refused, default=0)
+    report(6, "slowest refusal", "< 5 s", f"{slowest:.1f} s", slowest < 5)
+    report(6, "gunicorn workers killed", 0, len(workers - set(children(server.pid))))
 
 
 def at_once(*calls):
@@ -561,6 +687,10 @@ def main():
             ("2 worker killed mid-import", lambda: worker_killed_mid_import(db, server, projects)),
             ("3 10,000-row import killed", lambda: big_import_killed(db, server, projects[5])),
             ("4 concurrent edits", lambda: concurrent_edits(db, projects[6])),
+            (
+                "6 hostile uploads beside visits",
+                lambda: hostile_uploads_beside_visits(db, server, projects[7]),
+            ),
         ]
         for title, step in steps:
             print(f"Scenario {title}...", flush=True)
