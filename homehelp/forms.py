@@ -1,6 +1,7 @@
 from datetime import date
 
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
@@ -183,13 +184,15 @@ class VisitForm(SubmitOnceForm, forms.ModelForm):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.case = case
+        self.fields["services"].queryset = Service.objects.all()
+        if "volunteer" not in self.fields:
+            return
         self.fields["volunteer"].queryset = Volunteer.objects.filter(
             office=case.office_id, active=True, trained_on__isnull=False
         ).select_related("person")
         self.fields["volunteer"].error_messages["invalid_choice"] = _(
             "Choose a trained, active volunteer of this office."
         )
-        self.fields["services"].queryset = Service.objects.all()
         if not self.instance.pk:
             self.initial.setdefault("volunteer", case.volunteer_id)
 
@@ -198,3 +201,55 @@ class VisitForm(SubmitOnceForm, forms.ModelForm):
         if commit:
             visit.case.refresh_last_visited_on()
         return visit
+
+
+class VolunteerVisitForm(VisitForm):
+    """The visit form of the volunteer's phone page: the volunteer is the one
+    signed in; a concern needs a note saying what it is."""
+
+    class Meta(VisitForm.Meta):
+        fields = ["visited_on", "minutes", "services", "concern", "notes"]
+        labels = {"notes": _("Notes, and what worries you if there is a concern")}
+        widgets = {
+            **VisitForm.Meta.widgets,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, case, volunteer, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.instance.volunteer = volunteer
+        self.instance.recorded_by_volunteer = True
+        self.fields["minutes"].widget.attrs["inputmode"] = "numeric"
+        self.fields["services"].required = True
+        self.fields["services"].error_messages["required"] = _("Tick the services you gave.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("concern") and not cleaned.get("notes", "").strip():
+            self.add_error("notes", _("Say what the concern is."))
+        return cleaned
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Volunteer's e-mail address (optional)"),
+        required=False,
+        help_text=_("For the reminders of visits due. The link below works without it."),
+    )
+
+
+class JoinForm(SetPasswordForm):
+    """The invitation's page: the volunteer chooses a password."""
+
+    email = forms.EmailField(
+        label=_("E-mail address for reminders (optional)"),
+        required=False,
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["email"].initial = user.email
+
+    def save(self, commit=True):
+        self.user.email = self.cleaned_data["email"] or self.user.email
+        return super().save(commit)

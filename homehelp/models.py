@@ -1,11 +1,15 @@
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -14,6 +18,7 @@ from welfare.models import (
     Constituency,
     Office,
     Person,
+    Role,
     ScopedQuerySet,
     Versioned,
     per_row,
@@ -163,6 +168,18 @@ class VolunteerQuerySet(ScopedQuerySet):
         return self.filter(pk__in=quiet)
 
 
+class InvitationTokens(PasswordResetTokenGenerator):
+    """The one-time links that invite volunteers to set their password. A link
+    stops working once used (setting the password and signing in change what
+    it was made from), when a newer invitation replaces it, and after
+    PASSWORD_RESET_TIMEOUT (Django's default: three days)."""
+
+    key_salt = "homehelp.models.InvitationTokens"
+
+
+invitation_tokens = InvitationTokens()
+
+
 class Volunteer(models.Model):
     person = models.ForeignKey(
         Person, models.PROTECT, related_name="volunteer_roles", verbose_name=_("person")
@@ -178,6 +195,16 @@ class Volunteer(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     max_cases = models.PositiveSmallIntegerField(_("maximum caseload"), default=5)
+    # The volunteer's own sign-in, made by an invitation (volunteer_invite): it
+    # sees the cases assigned to this volunteer now, on the phone page only.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="volunteer",
+        verbose_name=_("sign-in account"),
+    )
 
     objects = VolunteerQuerySet.as_manager()
 
@@ -207,6 +234,37 @@ class Volunteer(models.Model):
     def is_available_on(self, day):
         return self.active and self.trained_on is not None and self.trained_on <= day
 
+    def invite(self, *, email=""):
+        """The volunteer's sign-in account, made at the first invitation, and
+        the token of a new one-time link for setting its password. Any earlier
+        link, and any password set before, stop working until the volunteer
+        uses the new link."""
+        user = self.user
+        if user is None:
+            user = get_user_model()(username=self.free_username())
+        user.is_active = True
+        user.email = email or user.email
+        user.first_name = self.person.name[:150]
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=Role.VOLUNTEER))
+        if self.user_id != user.pk:
+            self.user = user
+            self.save(update_fields=["user"])
+        return invitation_tokens.make_token(user)
+
+    def free_username(self):
+        """The first word of the name and the record's number: easy to type on
+        a phone, and never the MyKad."""
+        base = slugify(self.person.name.split()[0] if self.person.name.split() else "")
+        username = f"{base or 'volunteer'}.{self.pk}"
+        users = get_user_model().objects
+        suffix = 1
+        while users.filter(username=username).exists():
+            suffix += 1
+            username = f"{base or 'volunteer'}.{self.pk}.{suffix}"
+        return username
+
     def availability_error(self, day):
         """Why this volunteer may not serve on `day`, or None."""
         if self.trained_on is None:
@@ -229,6 +287,27 @@ class CaseQuerySet(ScopedQuerySet):
 
     def current(self):
         return self.open()
+
+    def assigned_to(self, user, prefix=""):
+        """A volunteer sees a case while it is assigned to them, referred or
+        active (not suspended, not closed), and they are an active, trained
+        volunteer."""
+        return Q(
+            **{
+                f"{prefix}volunteer__user": user,
+                f"{prefix}volunteer__active": True,
+                f"{prefix}volunteer__trained_on__isnull": False,
+                f"{prefix}status__in": [Case.Status.REFERRED, Case.Status.ACTIVE],
+            }
+        )
+
+    def once_assigned_to(self, user):
+        """Cases that were assigned to the volunteer account `user` at some time
+        (their history says so), whether or not they still are: a visit sent for
+        one of them from a phone that was offline is held for the office, never
+        lost (HeldVisit). Other cases stay unknown to the volunteer (404)."""
+        assigned = Case.history.filter(volunteer__user=user).values("id")
+        return self.filter(pk__in=assigned)
 
     def with_last_visit(self):
         """Adds visit_due_on: the day by which the next visit is due (last
@@ -483,6 +562,10 @@ class Case(Versioned):
 class VisitQuerySet(ScopedQuerySet):
     office_path = "case__office"
 
+    def assigned_to(self, user):
+        """The visits of the cases a volunteer sees (the last few on their page)."""
+        return Case.objects.all().assigned_to(user, prefix="case__")
+
     def open_concerns(self):
         return self.filter(concern=True, concern_resolved_on__isnull=True)
 
@@ -511,6 +594,11 @@ class Visit(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("concern resolved by"),
+    )
+    # Marks, for the office, a visit the volunteer recorded on their phone
+    # (the office checks and may correct it); the history says who changed it since.
+    recorded_by_volunteer = models.BooleanField(
+        _("recorded by the volunteer"), default=False, editable=False
     )
 
     objects = VisitQuerySet.as_manager()

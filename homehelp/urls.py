@@ -13,6 +13,13 @@ urlpatterns = [
     path("volunteers/new/", views.volunteer_create, name="volunteer-create"),
     path("volunteers/<int:pk>/", views.volunteer_detail, name="volunteer-detail"),
     path("volunteers/<int:pk>/edit/", views.volunteer_edit, name="volunteer-edit"),
+    path("volunteers/<int:pk>/invite/", views.volunteer_invite, name="volunteer-invite"),
+    path("join/<uidb64>/<token>/", views.join, name="join"),
+    # The volunteer's phone page.
+    path("my/", views.my_visits, name="my"),
+    path("my/sw.js", views.my_service_worker, name="my-service-worker"),
+    path("my/cases/<int:pk>/", views.my_case, name="my-case"),
+    path("my/cases/<int:pk>/visits/", views.my_visit_create, name="my-visit-create"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/new/", views.case_create, name="case-create"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),

@@ -1,12 +1,24 @@
-from datetime import date
+import hashlib
+from datetime import date, timedelta
 
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
 from django.utils.functional import cached_property
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,19 +27,23 @@ from homehelp.forms import (
     CaseCloseForm,
     CaseCreateForm,
     CaseForm,
+    InvitationForm,
+    JoinForm,
     OrganizationForm,
     VisitForm,
     VolunteerCreateForm,
     VolunteerForm,
+    VolunteerVisitForm,
 )
 from homehelp.imports import CaseImport, VolunteerImport
-from homehelp.models import Case, Organization, Service, Visit, Volunteer
+from homehelp.models import Case, Organization, Service, Visit, Volunteer, invitation_tokens
 from welfare import people
 from welfare.audit import history_in_words
 from welfare.exports import table_response
 from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog
+from welfare.roles import volunteer_page
 
 PAGE_SIZE = 25
 WORKLIST_ROWS = 10
@@ -180,7 +196,7 @@ def volunteer_list(request):
 def volunteer_detail(request, pk):
     volunteer = get_object_or_404(
         Volunteer.objects.visible_to(request.user).select_related(
-            "person", "organization", "office"
+            "person", "organization", "office", "user"
         ),
         pk=pk,
     )
@@ -221,6 +237,235 @@ def volunteer_edit(request, pk):
         messages.success(request, _("Volunteer saved."))
         return redirect(volunteer)
     return render(request, "homehelp/volunteer_form.html", {"form": form, "volunteer": volunteer})
+
+
+@require_POST
+def volunteer_invite(request, pk):
+    """A one-time link (and its QR code) with which the volunteer sets the
+    password of their own account, for their phone page."""
+    volunteer = get_object_or_404(
+        Volunteer.objects.visible_to(request.user).select_related("person", "user"), pk=pk
+    )
+    require_permission(request.user, "change_volunteer")
+    if problem := volunteer.availability_error(date.today()):
+        messages.error(request, problem)
+        return redirect(volunteer)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The e-mail address is not valid."))
+        return redirect(volunteer)
+    token = volunteer.invite(email=form.cleaned_data["email"])
+    uid = urlsafe_base64_encode(force_bytes(volunteer.user_id))
+    link = request.build_absolute_uri(reverse("homehelp:join", args=[uid, token]))
+    people.log_access(request.user, [volunteer.person], volunteer)
+    return render(
+        request,
+        "homehelp/volunteer_invitation.html",
+        {
+            "volunteer": volunteer,
+            "link": link,
+            "qr_code": qr_svg(link),
+            "expires_on": timezone.localdate() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+        },
+    )
+
+
+def qr_svg(text):
+    """The QR code of a link, as inline SVG (drawn here: no image service sees the link)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    svg = image.to_string(encoding="unicode")
+    return mark_safe(svg.replace("<svg ", '<svg class="qr-code" role="img" ', 1))
+
+
+@login_not_required
+@volunteer_page
+def join(request, uidb64, token):
+    """The invitation's link: the volunteer chooses a password and is signed in."""
+    try:
+        user = get_user_model().objects.get(pk=urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, TypeError, OverflowError, get_user_model().DoesNotExist):
+        user = None
+    valid = (
+        user is not None
+        and user.is_active
+        and user.is_volunteer
+        and Volunteer.objects.filter(user=user).exists()
+        and invitation_tokens.check_token(user, token)
+    )
+    if not valid:
+        return render(request, "homehelp/join_invalid.html", status=400)
+    form = JoinForm(user, request.POST or None)
+    if form.is_valid():
+        form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Your password is set. These are your visits."))
+        return redirect("homehelp:my")
+    return render(request, "homehelp/join.html", {"form": form, "invited": user})
+
+
+# --- The volunteer's phone page -------------------------------------------------
+
+
+def volunteer_of(request):
+    """The volunteer record of the signed-in volunteer's account; other users
+    have no phone page (404)."""
+    volunteer = getattr(request.user, "volunteer", None) if request.user.is_volunteer else None
+    if volunteer is None:
+        raise Http404
+    return volunteer
+
+
+def my_cases(request):
+    """The cases assigned to the signed-in volunteer now, through their scope."""
+    open_concern = Visit.objects.open_concerns().filter(case=OuterRef("pk"))
+    return (
+        Case.objects.visible_to(request.user)
+        .with_last_visit()
+        .annotate(open_concern=Exists(open_concern))
+        .select_related("client")
+    )
+
+
+@volunteer_page
+def my_visits(request):
+    """ "My visits this week": open concerns first, then overdue (longest first),
+    then due in the next seven days, then the others."""
+    volunteer = volunteer_of(request)
+    today = date.today()
+    week_end = today + timedelta(days=6)
+    concern, overdue, due, later = [], [], [], []
+    for case in my_cases(request).order_by("visit_due_on", "pk"):
+        case.days_late = (today - case.visit_due_on).days
+        if case.open_concern:
+            concern.append(case)
+        elif case.status == Case.Status.ACTIVE and case.days_late > 0:
+            overdue.append(case)
+        elif case.visit_due_on <= week_end:
+            due.append(case)
+        else:
+            later.append(case)
+    groups = [
+        ("concern", _("Open concern"), concern),
+        ("overdue", _("Overdue"), overdue),
+        ("due", _("Due this week"), due),
+        ("later", _("Later"), later),
+    ]
+    shown = [case.client for _key, _heading, cases in groups for case in cases]
+    people.log_access(request.user, shown, "my visits")
+    week_start = today - timedelta(days=today.weekday())
+    return render(
+        request,
+        "homehelp/my_visits.html",
+        {
+            "volunteer": volunteer,
+            "groups": groups,
+            "case_count": len(shown),
+            "visits_this_week": volunteer.visits.filter(visited_on__gte=week_start).count(),
+            "today": today,
+            "field_text": field_text(),
+        },
+    )
+
+
+@volunteer_page
+def my_case(request, pk, form=None):
+    volunteer = volunteer_of(request)
+    case = get_object_or_404(my_cases(request), pk=pk)
+    if form is None:
+        form = VolunteerVisitForm(case=case, volunteer=volunteer)
+    visits = case.visits.select_related("volunteer__person").prefetch_related(
+        Prefetch("services", queryset=Service.objects.all())
+    )
+    people.log_access(request.user, [case.client], case)
+    return render(
+        request,
+        "homehelp/my_case.html",
+        {
+            "case": case,
+            "needs": case.needs.all(),
+            "visits": visits[:5],
+            "form": form,
+            "today": date.today(),
+            "field_text": field_text(),
+        },
+    )
+
+
+@require_POST
+@volunteer_page
+def my_visit_create(request, pk):
+    """A visit from the phone page: the form, or the phone's queue of visits
+    recorded without signal (static/homehelp/field.js), which asks for JSON.
+    The page's one-time token stores each visit once however often it is sent."""
+    volunteer = volunteer_of(request)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    case = my_cases(request).filter(pk=pk).first()
+    if case is None:
+        return held_visit_create(request, pk, volunteer, wants_json)
+    form = VolunteerVisitForm(request.POST, case=case, volunteer=volunteer)
+    if not form.is_valid():
+        if wants_json:
+            return JsonResponse({"result": "invalid", "errors": form.errors}, status=400)
+        return my_case(request, pk, form=form)
+    if form.save_once():
+        result, message = "stored", _("Visit to %(name)s recorded.")
+    else:
+        result, message = (
+            "duplicate",
+            _("This visit to %(name)s was sent twice; it is recorded once."),
+        )
+    message %= {"name": case.client.name}
+    if wants_json:
+        return JsonResponse({"result": result, "message": message})
+    messages.success(request, message)
+    return redirect("homehelp:my")
+
+
+def held_visit_create(request, pk, volunteer, wants_json):
+    raise Http404
+
+
+# Static files the phone page needs without signal, cached by its service worker.
+FIELD_STATIC = [
+    "bootstrap/css/bootstrap.min.css",
+    "css/welfare.css",
+    "bootstrap/js/bootstrap.bundle.min.js",
+    "homehelp/field.js",
+]
+
+
+@login_not_required
+@volunteer_page
+def my_service_worker(request):
+    """The phone page's service worker, served from the page's own path so that
+    its scope covers the page. Its version follows the static files' names
+    (hashed in production), so that a new release replaces the cached ones."""
+    urls = [static(name) for name in FIELD_STATIC]
+    version = hashlib.sha256("|".join(urls).encode()).hexdigest()[:12]
+    response = render(
+        request,
+        "homehelp/service_worker.js",
+        {"static_urls": urls, "version": version, "scope": reverse("homehelp:my")},
+        content_type="text/javascript",
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def field_text():
+    """What the phone page's script says, in the user's language."""
+    return {
+        "waiting": _("Waiting to be sent"),
+        "saved_offline": _(
+            "Saved on this phone. It will be sent by itself when the phone has signal."
+        ),
+        "sending": _("Sending…"),
+        "sign_in": _("Sign in again to send the visits waiting on this phone."),
+        "refused": _("Not accepted:"),
+        "remove": _("Remove"),
+        "visit_on": _("Visit to %(name)s on %(date)s"),
+        "unknown_case": _("This client is not among your cases."),
+    }
 
 
 # --- Cases ------------------------------------------------------------------

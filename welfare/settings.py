@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "welfare.middleware.SignInPolicyMiddleware",
+    # Volunteers' accounts reach their phone page only.
+    "welfare.roles.VolunteerPagesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
