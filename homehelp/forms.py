@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
-from homehelp.models import Case, Organization, Service, Visit, Volunteer
+from homehelp.models import Case, HeldVisit, Organization, Service, Visit, Volunteer
 from welfare.forms import DATE_INPUT as DATE
 from welfare.forms import PersonByMyKadForm, SubmitOnceForm, UserForm, VersionedForm
 from welfare.models import Constituency, Office
@@ -228,6 +228,39 @@ class VolunteerVisitForm(VisitForm):
         if cleaned.get("concern") and not cleaned.get("notes", "").strip():
             self.add_error("notes", _("Say what the concern is."))
         return cleaned
+
+
+class HeldVisitForm(SubmitOnceForm, forms.ModelForm):
+    """A visit sent for a case no longer assigned to the volunteer, kept for the
+    office: checked only for what does not depend on the case (HeldVisit)."""
+
+    minutes = forms.IntegerField(label=_("Minutes spent"), min_value=1, max_value=720)
+
+    class Meta:
+        model = HeldVisit
+        fields = ["visited_on", "minutes", "services", "concern", "notes"]
+
+    def __init__(self, *args, case, volunteer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.case = case
+        self.instance.volunteer = volunteer
+        self.fields["services"].queryset = Service.objects.all()
+
+
+def visit_form_from_held(held, data=None):
+    """The office's visit form, filled in with a held visit for the officer to
+    check, correct and confirm."""
+    initial = {
+        "volunteer": held.volunteer_id,
+        "visited_on": held.visited_on,
+        "minutes": held.minutes,
+        "services": [service.pk for service in held.services.all()],
+        "concern": held.concern,
+        "notes": held.notes,
+    }
+    form = VisitForm(data, case=held.case, initial=initial)
+    form.instance.recorded_by_volunteer = True
+    return form
 
 
 class InvitationForm(forms.Form):

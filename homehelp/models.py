@@ -684,3 +684,86 @@ class Visit(models.Model):
         self.concern_resolved_on = on or date.today()
         self.concern_resolved_by = by
         self.save(update_fields=["concern_resolved_on", "concern_resolved_by"])
+
+
+class HeldVisitQuerySet(ScopedQuerySet):
+    office_path = "case__office"
+
+    def waiting(self):
+        return self.filter(decided_on__isnull=True)
+
+
+class HeldVisit(models.Model):
+    """A visit sent from a volunteer's phone for a case no longer assigned to
+    them (reassigned, suspended or closed while the phone was offline): held for
+    the office to confirm as a visit, or to set aside, so that nothing recorded
+    in the field is lost and nothing unchecked is counted."""
+
+    case = models.ForeignKey(
+        Case, models.CASCADE, related_name="held_visits", verbose_name=_("case")
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, models.PROTECT, related_name="held_visits", verbose_name=_("volunteer")
+    )
+    visited_on = models.DateField(_("date of visit"))
+    minutes = models.PositiveSmallIntegerField(_("minutes spent"))
+    services = models.ManyToManyField(
+        Service, blank=True, related_name="held_visits", verbose_name=_("services given")
+    )
+    concern = models.BooleanField(_("concern"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    visit = models.OneToOneField(
+        Visit,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="held_as",
+        verbose_name=_("confirmed as visit"),
+    )
+
+    objects = HeldVisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        verbose_name = _("visit to confirm")
+        verbose_name_plural = _("visits to confirm")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1) & Q(minutes__lte=720),
+                name="homehelp_heldvisit_minutes_1_to_720",
+                violation_error_message=_("A visit lasts from 1 to 720 minutes."),
+            ),
+        ]
+
+    def __str__(self):
+        return _("Visit to %(client)s on %(date)s, to confirm") % {
+            "client": self.case.client,
+            "date": self.visited_on.strftime("%d/%m/%Y"),
+        }
+
+    def get_absolute_url(self):
+        return reverse("homehelp:held-visit", args=[self.pk])
+
+    def clean(self):
+        if self.visited_on and self.visited_on > date.today():
+            raise ValidationError({"visited_on": _("A visit cannot be in the future.")})
+
+    def confirm(self, visit, *, by):
+        """The office took it as `visit` (saved by the caller)."""
+        self.visit = visit
+        self.decide(by=by)
+
+    def decide(self, *, by):
+        self.decided_on = date.today()
+        self.decided_by = by
+        self.save(update_fields=["visit", "decided_on", "decided_by"])

@@ -29,6 +29,7 @@ urlpatterns = [
     path("visits/", views.visit_list, name="visit-list"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
     path("visits/<int:pk>/resolve/", views.visit_resolve_concern, name="visit-resolve"),
+    path("visits/held/<int:pk>/", views.held_visit, name="held-visit"),
     path(
         "organisations/<int:pk>/volunteers/import/",
         views.volunteer_import,

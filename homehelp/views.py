@@ -27,6 +27,7 @@ from homehelp.forms import (
     CaseCloseForm,
     CaseCreateForm,
     CaseForm,
+    HeldVisitForm,
     InvitationForm,
     JoinForm,
     OrganizationForm,
@@ -34,9 +35,18 @@ from homehelp.forms import (
     VolunteerCreateForm,
     VolunteerForm,
     VolunteerVisitForm,
+    visit_form_from_held,
 )
 from homehelp.imports import CaseImport, VolunteerImport
-from homehelp.models import Case, Organization, Service, Visit, Volunteer, invitation_tokens
+from homehelp.models import (
+    Case,
+    HeldVisit,
+    Organization,
+    Service,
+    Visit,
+    Volunteer,
+    invitation_tokens,
+)
 from welfare import people
 from welfare.audit import history_in_words
 from welfare.exports import table_response
@@ -97,6 +107,9 @@ def worklist(request):
         "waiting_count": cases.waiting_for_volunteer().count(),
         "over_caseload_count": volunteers.over_caseload().count(),
         "quiet_count": volunteers.quiet(today=today).count(),
+        "held_visits": HeldVisit.objects.visible_to(request.user)
+        .waiting()
+        .select_related("case__client", "volunteer__person")[:WORKLIST_ROWS],
     }
     return render(request, "homehelp/worklist.html", context)
 
@@ -422,7 +435,56 @@ def my_visit_create(request, pk):
 
 
 def held_visit_create(request, pk, volunteer, wants_json):
-    raise Http404
+    """A visit for a case that was assigned to the volunteer but is no longer
+    (reassigned, suspended or closed while the phone was offline): kept for the
+    office to confirm, and the volunteer told. Any other case is unknown (404)."""
+    case = get_object_or_404(Case.objects.once_assigned_to(request.user), pk=pk)
+    form = HeldVisitForm(request.POST, case=case, volunteer=volunteer)
+    if not form.is_valid():
+        if wants_json:
+            return JsonResponse({"result": "invalid", "errors": form.errors}, status=400)
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect("homehelp:my")
+    if form.save_once():
+        result = "held"
+        message = _(
+            "%(name)s is no longer assigned to you, so your visit of %(date)s is kept "
+            "for your welfare office to confirm."
+        )
+    else:
+        result, message = "duplicate", _("This visit to %(name)s was sent twice; it is kept once.")
+    message %= {"name": case.client.name, "date": form.instance.visited_on.strftime("%d/%m/%Y")}
+    if wants_json:
+        return JsonResponse({"result": result, "message": message}, status=202)
+    messages.warning(request, message)
+    return redirect("homehelp:my")
+
+
+def held_visit(request, pk):
+    """A visit held for the office: the officer corrects and confirms it as a
+    visit of the case, or sets it aside."""
+    held = get_object_or_404(
+        HeldVisit.objects.visible_to(request.user)
+        .waiting()
+        .select_related("case__client", "case__office", "volunteer__person")
+        # Two officers deciding at once: the second waits, then finds it decided.
+        .select_for_update(of=["self"]),
+        pk=pk,
+    )
+    require_permission(request.user, "change_visit")
+    case = held.case
+    if request.method == "POST" and "set_aside" in request.POST:
+        held.decide(by=request.user)
+        messages.info(request, _("The visit was set aside."))
+        return redirect(case)
+    form = visit_form_from_held(held, request.POST or None)
+    if form.is_valid():
+        if visit := form.save_once():
+            held.confirm(visit, by=request.user)
+            messages.success(request, _("Visit recorded."))
+        return redirect(case)
+    people.log_access(request.user, [case.client], held)
+    return render(request, "homehelp/held_visit.html", {"held": held, "form": form})
 
 
 # Static files the phone page needs without signal, cached by its service worker.
@@ -520,6 +582,7 @@ def case_detail(request, pk, visit_form=None):
             "visit_form": visit_form,
             "can_change": request.user.has_perm("homehelp.change_case"),
             "can_resolve": request.user.has_perm("homehelp.change_visit"),
+            "held_visits": case.held_visits.waiting().select_related("volunteer__person"),
             "history": history_in_words(case),
         },
     )

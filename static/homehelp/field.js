@@ -75,7 +75,7 @@
 
   function formatDate(iso) {
     const [year, month, day] = iso.split("-");
-    return `${Number(day)}/${Number(month)}/${year}`;
+    return `${day}/${month}/${year}`;
   }
 
   function describe(visit) {
@@ -132,8 +132,10 @@
     return sending;
   }
 
+  // Resolves to the number of visits the server took (stored or held).
   async function sendAll() {
-    if (!navigator.onLine) return;
+    let sent = 0;
+    if (!navigator.onLine) return sent;
     for (const visit of await waitingVisits()) {
       if (visit.error) continue;
       const body = new FormData();
@@ -148,27 +150,35 @@
           headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
         });
       } catch (error) {
-        return; // no signal after all: the next chance sends it
+        return sent; // no signal after all: the next chance sends it
       }
       if (response.type === "opaqueredirect" || response.status === 403) {
         signInNeeded = true; // the sign-in ended; nothing is lost
-        return;
+        return sent;
       }
       const answer = await response.json().catch(() => ({}));
       if (response.ok && answer.result) {
         await forget(visit.token);
         addNotice(answer.message, answer.result === "held" ? "warning" : "success");
+        sent += 1;
       } else if (response.status === 400 || response.status === 404) {
         visit.error = response.status === 404 ? TEXT.unknown_case : errorsInWords(answer.errors);
         await keep(visit);
       } else {
-        return; // the server is unwell: try again later
+        return sent; // the server is unwell: try again later
       }
     }
+    return sent;
   }
 
   async function sendAndShow() {
-    await sendWaiting();
+    const sent = await sendWaiting();
+    if (sent && !form) {
+      // The list shown may be an old copy: ask for the current one (the
+      // notices wait in sessionStorage). A form being filled in is left alone.
+      window.location.reload();
+      return;
+    }
     await showQueue();
     showNotices();
   }

@@ -137,3 +137,108 @@ def test_the_case_page_shows_what_the_volunteer_needs(signed_in, me):
     text = signed_in.get(f"/homehelp/my/cases/{case.pk}/").text
     assert "Hygiene" in text and "Alone" in text and "7 days" in text
     assert 'name="submission"' in text and 'name="volunteer"' not in text
+
+
+# --- A visit sent for a case reassigned while the phone was offline -------------
+
+
+def test_a_visit_for_a_reassigned_case_is_held_for_the_officer(signed_in, me, office):
+    from homehelp.models import HeldVisit
+    from tests.factories import VolunteerFactory
+
+    case = case_for(me, "Mak Esah")
+    case.volunteer = VolunteerFactory(office=office)
+    case.save()
+    url = f"/homehelp/my/cases/{case.pk}/visits/"
+    data = visit_data(concern="on", notes="Roof leaks")
+    first = signed_in.post(url, data, HTTP_ACCEPT="application/json")
+    assert first.status_code == 202 and first.json()["result"] == "held"
+    assert "no longer assigned to you" in first.json()["message"]
+    again = signed_in.post(url, data, HTTP_ACCEPT="application/json")
+    assert again.json()["result"] == "duplicate"
+    held = HeldVisit.objects.get()
+    assert held.case == case and held.volunteer == me and held.concern
+    assert not Visit.objects.filter(case=case).exists()
+
+
+def test_a_visit_stored_then_replayed_after_reassignment_stays_one_visit(signed_in, me, office):
+    from homehelp.models import HeldVisit
+    from tests.factories import VolunteerFactory
+
+    case = case_for(me, "Mak Esah")
+    url = f"/homehelp/my/cases/{case.pk}/visits/"
+    signed_in.post(url, visit_data(), HTTP_ACCEPT="application/json")
+    case.volunteer = VolunteerFactory(office=office)
+    case.save()
+    answer = signed_in.post(url, visit_data(), HTTP_ACCEPT="application/json").json()
+    assert answer["result"] == "duplicate"
+    assert Visit.objects.filter(case=case).count() == 1 and not HeldVisit.objects.exists()
+
+
+def test_a_case_never_assigned_to_the_volunteer_takes_no_visit(signed_in, me, office):
+    from homehelp.models import HeldVisit
+
+    case = CaseFactory(office=office, client__name="Not Mine")
+    response = signed_in.post(f"/homehelp/my/cases/{case.pk}/visits/", visit_data())
+    assert response.status_code == 404
+    assert not HeldVisit.objects.exists() and not Visit.objects.exists()
+
+
+@pytest.fixture
+def held(signed_in, me, office):
+    from homehelp.models import HeldVisit
+    from tests.factories import VolunteerFactory
+
+    case = case_for(me, "Mak Esah")
+    case.volunteer = VolunteerFactory(office=office)
+    case.save()
+    signed_in.post(
+        f"/homehelp/my/cases/{case.pk}/visits/", visit_data(concern="on", notes="Roof leaks")
+    )
+    return HeldVisit.objects.get()
+
+
+def test_the_officer_confirms_a_held_visit(held, client, officer, me):
+    client.force_login(officer)
+    assert "Mak Esah" in client.get("/homehelp/").text
+    page = client.get(held.get_absolute_url())
+    assert page.status_code == 200 and "Roof leaks" in page.text
+    data = {**visit_data(concern="on", notes="Roof leaks"), "volunteer": me.pk, "submission": "t2"}
+    response = client.post(held.get_absolute_url(), data)
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.decided_by == officer and held.visit.recorded_by_volunteer
+    assert held.visit.has_open_concern
+    assert client.get(held.get_absolute_url()).status_code == 404  # decided
+
+
+def test_the_officer_sets_a_held_visit_aside(held, client, officer):
+    client.force_login(officer)
+    response = client.post(held.get_absolute_url(), {"set_aside": "1"})
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.decided_on and held.visit is None
+    assert not Visit.objects.filter(case=held.case).exists()
+
+
+def test_held_visits_follow_the_case_scope(held, client, neighbour_officer, state_officer):
+    client.force_login(neighbour_officer)
+    assert client.get(held.get_absolute_url()).status_code == 404
+    client.force_login(state_officer)
+    assert client.get(held.get_absolute_url()).status_code == 403
+
+
+@pytest.mark.parametrize("rows", [1, 10])
+def test_the_phone_pages_run_a_fixed_number_of_queries(
+    signed_in, me, django_assert_max_num_queries, rows
+):
+    cases = [case_for(me, f"Client {n}", last_visit=TODAY - timedelta(days=n)) for n in range(rows)]
+    # session, user, groups, the volunteer, the cases with their clients and
+    # concerns, the access log, this week's visits + the request's savepoint
+    with django_assert_max_num_queries(9):
+        assert signed_in.get("/homehelp/my/").status_code == 200
+    # session, user, groups, the volunteer, the case, the access log, the clients
+    # shown contact details (welfare.people), the form's services, needs, visits
+    # with their volunteers, their services + the request's savepoint
+    with django_assert_max_num_queries(13):
+        assert signed_in.get(f"/homehelp/my/cases/{cases[0].pk}/").status_code == 200
