@@ -209,7 +209,11 @@ class VolunteerVisitForm(VisitForm):
 
     class Meta(VisitForm.Meta):
         fields = ["visited_on", "minutes", "services", "concern", "notes"]
-        labels = {"notes": _("Notes, and what worries you if there is a concern")}
+        labels = {
+            "concern": _("Something worries me"),
+            "notes": _("Notes, and what worries you if there is a concern"),
+        }
+        help_texts = {"concern": _("Your welfare office sees it at once and follows it up.")}
         widgets = {
             **VisitForm.Meta.widgets,
             "notes": forms.Textarea(attrs={"rows": 3}),
