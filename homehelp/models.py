@@ -767,3 +767,23 @@ class HeldVisit(models.Model):
         self.decided_on = date.today()
         self.decided_by = by
         self.save(update_fields=["visit", "decided_on", "decided_by"])
+
+
+class Reminder(models.Model):
+    """That a user was sent their daily reminder (manage.py send_reminders): one
+    a day per user, however often the command runs."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    sent_on = models.DateField(_("sent on"))
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "sent_on"], name="homehelp_reminder_once_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.sent_on}"
