@@ -13,7 +13,26 @@ from welfare.models import Constituency, Office
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "registration_number", "kind", "contact_person", "phone", "email"]
+        fields = [
+            "name",
+            "registration_number",
+            "registered_with_jkm_on",
+            "kind",
+            "contact_person",
+            "phone",
+            "email",
+        ]
+        widgets = {"registered_with_jkm_on": DATE}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == Organization.Kind.CHARITY and not cleaned.get(
+            "registered_with_jkm_on"
+        ):
+            self.add_error(
+                "registered_with_jkm_on", _("Give the date the charity was registered with JKM.")
+            )
+        return cleaned
 
 
 def office_choice(form, user, instance_office):
@@ -71,6 +90,7 @@ class CaseForm(VersionedForm, UserForm):
         fields = [
             "client_type",
             "oku_card_number",
+            "usual_location",
             "constituency",
             "living_arrangement",
             "needs",
@@ -87,6 +107,7 @@ class CaseForm(VersionedForm, UserForm):
             "consent_given_on": DATE,
             "needs": forms.CheckboxSelectMultiple,
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "usual_location": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, **kwargs):

@@ -64,9 +64,13 @@ class Organization(models.Model):
         USIAMAS = "usiamas", _("USIAMAS")
         MPKSM = "mpksm", _("MPKSM")
         OTHER = "other", _("Other registered organisation")
+        CHARITY = "charity", _("Volunteer charity registered with JKM")
 
     name = models.CharField(_("name"), max_length=150)
     registration_number = models.CharField(_("registration number"), max_length=30, unique=True)
+    registered_with_jkm_on = models.DateField(
+        _("registered with JKM on"), null=True, blank=True, help_text=_("For charities.")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     contact_person = models.CharField(_("contact person"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -78,6 +82,13 @@ class Organization(models.Model):
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="charity") | Q(registered_with_jkm_on__isnull=False),
+                name="homehelp_charity_has_jkm_registration_date",
+                violation_error_message=_("Give the date the charity was registered with JKM."),
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -345,6 +356,7 @@ class Case(Versioned):
     class ClientType(models.TextChoices):
         SENIOR = "senior", _("Senior citizen (60 or older)")
         OKU = "oku", _("Person with disability (OKU)")
+        HOMELESS = "homeless", _("Homeless person (no fixed address)")
 
     class LivingArrangement(models.TextChoices):
         ALONE = "alone", _("Alone")
@@ -371,6 +383,13 @@ class Case(Versioned):
     )
     oku_card_number = models.CharField(
         _("OKU card number"), max_length=30, blank=True, help_text=_("For persons with disability.")
+    )
+    # db_default: rows written without the ORM (generate_data's COPY) get it too.
+    usual_location = models.TextField(
+        _("usual location"),
+        blank=True,
+        db_default="",
+        help_text=_("For a homeless client: where they can usually be found, and when."),
     )
     office = models.ForeignKey(
         Office, models.PROTECT, related_name="cases", verbose_name=_("office")
@@ -448,6 +467,11 @@ class Case(Versioned):
                 violation_error_message=_("Give the OKU card number."),
             ),
             models.CheckConstraint(
+                condition=~Q(client_type="homeless") | ~Q(usual_location=""),
+                name="homehelp_case_homeless_has_usual_location",
+                violation_error_message=_("Give the place where the client can usually be found."),
+            ),
+            models.CheckConstraint(
                 condition=Q(consent_to_share=False) | Q(consent_given_on__isnull=False),
                 name="homehelp_case_consent_has_date",
                 violation_error_message=_("Give the date the consent was given."),
@@ -522,6 +546,8 @@ class Case(Versioned):
                 )
         if self.client_type == self.ClientType.OKU and not self.oku_card_number:
             errors["oku_card_number"] = _("Give the OKU card number.")
+        if self.client_type == self.ClientType.HOMELESS and not self.usual_location.strip():
+            errors["usual_location"] = _("Give the place where the client can usually be found.")
         if self.consent_to_share and not self.consent_given_on:
             errors["consent_given_on"] = _("Give the date the consent was given.")
         office = getattr(self, "office", None)
@@ -598,7 +624,7 @@ class Visit(models.Model):
     # Marks, for the office, a visit the volunteer recorded on their phone
     # (the office checks and may correct it); the history says who changed it since.
     recorded_by_volunteer = models.BooleanField(
-        _("recorded by the volunteer"), default=False, editable=False
+        _("recorded by the volunteer"), default=False, db_default=False, editable=False
     )
 
     objects = VisitQuerySet.as_manager()

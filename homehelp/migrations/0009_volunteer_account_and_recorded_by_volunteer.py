@@ -16,7 +16,10 @@ class Migration(migrations.Migration):
             model_name="historicalvisit",
             name="recorded_by_volunteer",
             field=models.BooleanField(
-                default=False, editable=False, verbose_name="recorded by the volunteer"
+                db_default=False,
+                default=False,
+                editable=False,
+                verbose_name="recorded by the volunteer",
             ),
         ),
         migrations.AddField(
@@ -36,7 +39,10 @@ class Migration(migrations.Migration):
             model_name="visit",
             name="recorded_by_volunteer",
             field=models.BooleanField(
-                default=False, editable=False, verbose_name="recorded by the volunteer"
+                db_default=False,
+                default=False,
+                editable=False,
+                verbose_name="recorded by the volunteer",
             ),
         ),
         migrations.AddField(
