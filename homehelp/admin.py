@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from homehelp.models import Case, HeldVisit, Organization, Service, Visit, Volunteer
+from homehelp.models import Case, HeldVisit, Organization, Referral, Service, Visit, Volunteer
 from welfare.admin import MyKadSearch
 from welfare.forms import AdminVersionedForm
 
@@ -87,3 +87,12 @@ class HeldVisitAdmin(admin.ModelAdmin):
     search_fields = ["case__client__name", "volunteer__person__name"]
     autocomplete_fields = ["case", "volunteer", "decided_by", "visit"]
     filter_horizontal = ["services"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(SimpleHistoryAdmin):
+    list_display = ["case", "clinic", "sent_on", "status", "closed_on"]
+    list_filter = ["status", "case__office__state"]
+    list_select_related = ["case__client"]
+    search_fields = ["case__client__name", "clinic"]
+    autocomplete_fields = ["case"]

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
-from homehelp.models import Case, HeldVisit, Organization, Service, Visit, Volunteer
+from homehelp.models import Case, HeldVisit, Organization, Referral, Service, Visit, Volunteer
 from welfare.forms import DATE_INPUT as DATE
 from welfare.forms import PersonByMyKadForm, SubmitOnceForm, UserForm, VersionedForm
 from welfare.models import Constituency, Office
@@ -311,3 +311,31 @@ class JoinForm(SetPasswordForm):
     def save(self, commit=True):
         self.user.email = self.cleaned_data["email"] or self.user.email
         return super().save(commit)
+
+
+class ReferralForm(forms.ModelForm):
+    """A new referral of the case to a health clinic."""
+
+    class Meta:
+        model = Referral
+        fields = ["clinic", "reason", "sent_on"]
+        widgets = {"sent_on": DATE, "reason": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.case = case
+
+
+class ReferralStatusForm(forms.ModelForm):
+    """What came back from the clinic: seen, closed, and its note."""
+
+    class Meta:
+        model = Referral
+        fields = ["status", "note_back"]
+        widgets = {"note_back": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if status := cleaned.get("status"):
+            self.instance.set_status(status)
+        return cleaned

@@ -813,3 +813,96 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.sent_on}"
+
+
+class ReferralQuerySet(ScopedQuerySet):
+    office_path = "case__office"
+
+    def open(self):
+        return self.exclude(status=Referral.Status.CLOSED)
+
+
+class Referral(models.Model):
+    """A case referred to a health clinic (KKM) by the office: on the case and
+    the worklist until closed, with the clinic's note back."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        SEEN = "seen", _("Seen by the clinic")
+        CLOSED = "closed", _("Closed")
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="referrals", verbose_name=_("case"))
+    clinic = models.CharField(
+        _("health clinic"),
+        max_length=150,
+        help_text=_("The KKM clinic, e.g. Klinik Kesihatan Kelana Jaya."),
+    )
+    reason = models.TextField(_("reason for the referral"))
+    sent_on = models.DateField(_("sent on"), default=date.today)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SENT
+    )
+    note_back = models.TextField(_("note back from the clinic"), blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("referred by"),
+    )
+
+    objects = ReferralQuerySet.as_manager()
+    history = HistoricalRecords(bases=[AuditedChange])
+
+    class Meta:
+        ordering = ["-sent_on", "-pk"]
+        verbose_name = _("referral to health care")
+        verbose_name_plural = _("referrals to health care")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_on__isnull=False)
+                | (~Q(status="closed") & Q(closed_on__isnull=True)),
+                name="homehelp_referral_closed_on_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("sent_on")),
+                name="homehelp_referral_closed_not_before_sent",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["case"], condition=~Q(status="closed"), name="homehelp_referral_open"
+            )
+        ]
+
+    def __str__(self):
+        return _("Referral of %(client)s to %(clinic)s") % {
+            "client": self.case.client,
+            "clinic": self.clinic,
+        }
+
+    def get_absolute_url(self):
+        return f"{self.case.get_absolute_url()}#referral-{self.pk}"
+
+    def clean(self):
+        if self.sent_on and self.sent_on > date.today():
+            raise ValidationError({"sent_on": _("A referral cannot be sent in the future.")})
+        case = getattr(self, "case", None)
+        if case and self.sent_on and self.sent_on < case.opened_on:
+            raise ValidationError(
+                {
+                    "sent_on": _("The case opened on %(date)s.")
+                    % {"date": case.opened_on.strftime("%d/%m/%Y")}
+                }
+            )
+
+    def set_status(self, status):
+        """Closing dates the referral; reopening clears the date."""
+        self.status = status
+        if status == self.Status.CLOSED:
+            self.closed_on = self.closed_on or max(date.today(), self.sent_on)
+        else:
+            self.closed_on = None

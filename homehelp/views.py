@@ -31,6 +31,8 @@ from homehelp.forms import (
     InvitationForm,
     JoinForm,
     OrganizationForm,
+    ReferralForm,
+    ReferralStatusForm,
     VisitForm,
     VolunteerCreateForm,
     VolunteerForm,
@@ -42,6 +44,7 @@ from homehelp.models import (
     Case,
     HeldVisit,
     Organization,
+    Referral,
     Service,
     Visit,
     Volunteer,
@@ -107,6 +110,9 @@ def worklist(request):
         "waiting_count": cases.waiting_for_volunteer().count(),
         "over_caseload_count": volunteers.over_caseload().count(),
         "quiet_count": volunteers.quiet(today=today).count(),
+        "referrals": Referral.objects.visible_to(request.user)
+        .open()
+        .select_related("case__client")[:WORKLIST_ROWS],
         "held_visits": HeldVisit.objects.visible_to(request.user)
         .waiting()
         .select_related("case__client", "volunteer__person")[:WORKLIST_ROWS],
@@ -583,6 +589,7 @@ def case_detail(request, pk, visit_form=None):
             "can_change": request.user.has_perm("homehelp.change_case"),
             "can_resolve": request.user.has_perm("homehelp.change_visit"),
             "held_visits": case.held_visits.waiting().select_related("volunteer__person"),
+            "referrals": case.referrals.all(),
             "history": history_in_words(case),
         },
     )
@@ -625,6 +632,40 @@ def case_close(request, pk):
         return redirect(case)
     return render(
         request, "homehelp/case_close.html", {"form": form, "case": get_case(request, pk)}
+    )
+
+
+# --- Referrals to health care ------------------------------------------------
+
+
+def referral_create(request, case_pk):
+    case = get_case(request, case_pk)
+    require_permission(request.user, "add_referral")
+    if not case.is_open:
+        raise PermissionDenied
+    form = ReferralForm(request.POST or None, case=case)
+    if form.is_valid():
+        form.instance.referred_by = request.user
+        form.save()
+        messages.success(request, _("Referral recorded."))
+        return redirect(case)
+    return render(request, "homehelp/referral_form.html", {"form": form, "case": case})
+
+
+def referral_edit(request, pk):
+    referral = get_object_or_404(
+        Referral.objects.visible_to(request.user).select_related("case__client"), pk=pk
+    )
+    require_permission(request.user, "change_referral")
+    form = ReferralStatusForm(request.POST or None, instance=referral)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Referral saved."))
+        return redirect(referral.case)
+    return render(
+        request,
+        "homehelp/referral_form.html",
+        {"form": form, "case": referral.case, "referral": referral},
     )
 
 
