@@ -527,7 +527,6 @@ def field_text():
         "saved_offline": _(
             "Saved on this phone. It will be sent by itself when the phone has signal."
         ),
-        "sending": _("Sending…"),
         "sign_in": _("Sign in again to send the visits waiting on this phone."),
         "refused": _("Not accepted:"),
         "remove": _("Remove"),
