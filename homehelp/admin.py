@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from homehelp.models import Case, Organization, Service, Visit, Volunteer
+from homehelp.models import Case, HeldVisit, Organization, Referral, Service, Visit, Volunteer
 from welfare.admin import MyKadSearch
 from welfare.forms import AdminVersionedForm
 
@@ -79,3 +79,22 @@ class VisitAdmin(MyKadSearch, SimpleHistoryAdmin):
         cases = list(queryset.values_list("case", flat=True).distinct())
         super().delete_queryset(request, queryset)
         Case.objects.filter(pk__in=cases).refresh_last_visited_on()
+
+
+@admin.register(HeldVisit)
+class HeldVisitAdmin(admin.ModelAdmin):
+    list_display = ["case", "volunteer", "visited_on", "minutes", "sent_at", "decided_on"]
+    list_filter = ["decided_on", "case__office__state"]
+    list_select_related = ["case__client", "volunteer__person"]
+    search_fields = ["case__client__name", "volunteer__person__name"]
+    autocomplete_fields = ["case", "volunteer", "decided_by", "visit"]
+    filter_horizontal = ["services"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(SimpleHistoryAdmin):
+    list_display = ["case", "clinic", "sent_on", "status", "closed_on"]
+    list_filter = ["status", "case__office__state"]
+    list_select_related = ["case__client"]
+    search_fields = ["case__client__name", "clinic"]
+    autocomplete_fields = ["case"]

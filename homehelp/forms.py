@@ -1,9 +1,10 @@
 from datetime import date
 
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
-from homehelp.models import Case, Organization, Service, Visit, Volunteer
+from homehelp.models import Case, HeldVisit, Organization, Referral, Service, Visit, Volunteer
 from welfare.forms import DATE_INPUT as DATE
 from welfare.forms import PersonByMyKadForm, SubmitOnceForm, UserForm, VersionedForm
 from welfare.models import Constituency, Office
@@ -12,7 +13,16 @@ from welfare.models import Constituency, Office
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "registration_number", "kind", "contact_person", "phone", "email"]
+        fields = [
+            "name",
+            "registration_number",
+            "registered_with_jkm_on",
+            "kind",
+            "contact_person",
+            "phone",
+            "email",
+        ]
+        widgets = {"registered_with_jkm_on": DATE}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,6 +39,12 @@ class OrganizationForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         self.instance.office = self.office or cleaned.get("office")
+        if cleaned.get("kind") == Organization.Kind.CHARITY and not cleaned.get(
+            "registered_with_jkm_on"
+        ):
+            self.add_error(
+                "registered_with_jkm_on", _("Give the date the charity was registered with JKM.")
+            )
         return cleaned
 
 
@@ -93,6 +109,7 @@ class CaseForm(VersionedForm, UserForm):
         fields = [
             "client_type",
             "oku_card_number",
+            "usual_location",
             "constituency",
             "living_arrangement",
             "needs",
@@ -109,6 +126,7 @@ class CaseForm(VersionedForm, UserForm):
             "consent_given_on": DATE,
             "needs": forms.CheckboxSelectMultiple,
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "usual_location": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -206,13 +224,15 @@ class VisitForm(SubmitOnceForm, forms.ModelForm):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.case = case
+        self.fields["services"].queryset = Service.objects.all()
+        if "volunteer" not in self.fields:
+            return
         self.fields["volunteer"].queryset = Volunteer.objects.filter(
             office=case.office_id, active=True, trained_on__isnull=False
         ).select_related("person")
         self.fields["volunteer"].error_messages["invalid_choice"] = _(
             "Choose a trained, active volunteer of this office."
         )
-        self.fields["services"].queryset = Service.objects.all()
         if not self.instance.pk:
             self.initial.setdefault("volunteer", case.volunteer_id)
 
@@ -221,3 +241,120 @@ class VisitForm(SubmitOnceForm, forms.ModelForm):
         if commit:
             visit.case.refresh_last_visited_on()
         return visit
+
+
+class VolunteerVisitForm(VisitForm):
+    """The visit form of the volunteer's phone page: the volunteer is the one
+    signed in; a concern needs a note saying what it is."""
+
+    class Meta(VisitForm.Meta):
+        fields = ["visited_on", "minutes", "services", "concern", "notes"]
+        labels = {
+            "concern": _("Something worries me"),
+            "notes": _("Notes, and what worries you if there is a concern"),
+        }
+        help_texts = {"concern": _("Your welfare office sees it at once and follows it up.")}
+        widgets = {
+            **VisitForm.Meta.widgets,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, case, volunteer, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.instance.volunteer = volunteer
+        self.instance.recorded_by_volunteer = True
+        self.fields["minutes"].widget.attrs["inputmode"] = "numeric"
+        self.fields["services"].required = True
+        self.fields["services"].error_messages["required"] = _("Tick the services you gave.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("concern") and not cleaned.get("notes", "").strip():
+            self.add_error("notes", _("Say what the concern is."))
+        return cleaned
+
+
+class HeldVisitForm(SubmitOnceForm, forms.ModelForm):
+    """A visit sent for a case no longer assigned to the volunteer, kept for the
+    office: checked only for what does not depend on the case (HeldVisit)."""
+
+    minutes = forms.IntegerField(label=_("Minutes spent"), min_value=1, max_value=720)
+
+    class Meta:
+        model = HeldVisit
+        fields = ["visited_on", "minutes", "services", "concern", "notes"]
+
+    def __init__(self, *args, case, volunteer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.case = case
+        self.instance.volunteer = volunteer
+        self.fields["services"].queryset = Service.objects.all()
+
+
+def visit_form_from_held(held, data=None):
+    """The office's visit form, filled in with a held visit for the officer to
+    check, correct and confirm."""
+    initial = {
+        "volunteer": held.volunteer_id,
+        "visited_on": held.visited_on,
+        "minutes": held.minutes,
+        "services": [service.pk for service in held.services.all()],
+        "concern": held.concern,
+        "notes": held.notes,
+    }
+    form = VisitForm(data, case=held.case, initial=initial)
+    form.instance.recorded_by_volunteer = True
+    return form
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Volunteer's e-mail address (optional)"),
+        required=False,
+        help_text=_("For the reminders of visits due. The link below works without it."),
+    )
+
+
+class JoinForm(SetPasswordForm):
+    """The invitation's page: the volunteer chooses a password."""
+
+    email = forms.EmailField(
+        label=_("E-mail address for reminders (optional)"),
+        required=False,
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["email"].initial = user.email
+
+    def save(self, commit=True):
+        self.user.email = self.cleaned_data["email"] or self.user.email
+        return super().save(commit)
+
+
+class ReferralForm(forms.ModelForm):
+    """A new referral of the case to a health clinic."""
+
+    class Meta:
+        model = Referral
+        fields = ["clinic", "reason", "sent_on"]
+        widgets = {"sent_on": DATE, "reason": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.case = case
+
+
+class ReferralStatusForm(forms.ModelForm):
+    """What came back from the clinic: seen, closed, and its note."""
+
+    class Meta:
+        model = Referral
+        fields = ["status", "note_back"]
+        widgets = {"note_back": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if status := cleaned.get("status"):
+            self.instance.set_status(status)
+        return cleaned

@@ -146,7 +146,11 @@ class VolunteerImport(OfficeImport):
         return bulk_create(Volunteer, volunteers, self.user)
 
 
-CLIENT_TYPES_MS = {"senior": ["Warga emas"], "oku": ["OKU", "Orang kurang upaya"]}
+CLIENT_TYPES_MS = {
+    "senior": ["Warga emas"],
+    "oku": ["OKU", "Orang kurang upaya"],
+    "homeless": ["Gelandangan", "Tiada tempat tinggal"],
+}
 LIVING_MS = {
     "alone": ["Sendiri", "Tinggal sendirian", "Seorang diri"],
     "family": ["Keluarga", "Bersama keluarga", "Dengan keluarga"],

@@ -1,11 +1,15 @@
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -14,6 +18,7 @@ from welfare.models import (
     Constituency,
     Office,
     Person,
+    Role,
     ScopedQuerySet,
     Versioned,
     office_scope,
@@ -78,9 +83,13 @@ class Organization(models.Model):
         USIAMAS = "usiamas", _("USIAMAS")
         MPKSM = "mpksm", _("MPKSM")
         OTHER = "other", _("Other registered organisation")
+        CHARITY = "charity", _("Volunteer charity registered with JKM")
 
     name = models.CharField(_("name"), max_length=150)
     registration_number = models.CharField(_("registration number"), max_length=30, unique=True)
+    registered_with_jkm_on = models.DateField(
+        _("registered with JKM on"), null=True, blank=True, help_text=_("For charities.")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     contact_person = models.CharField(_("contact person"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -103,6 +112,13 @@ class Organization(models.Model):
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="charity") | Q(registered_with_jkm_on__isnull=False),
+                name="homehelp_charity_has_jkm_registration_date",
+                violation_error_message=_("Give the date the charity was registered with JKM."),
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -205,6 +221,18 @@ class VolunteerQuerySet(ScopedQuerySet):
         return self.filter(pk__in=quiet)
 
 
+class InvitationTokens(PasswordResetTokenGenerator):
+    """The one-time links that invite volunteers to set their password. A link
+    stops working once used (setting the password and signing in change what
+    it was made from), when a newer invitation replaces it, and after
+    PASSWORD_RESET_TIMEOUT (Django's default: three days)."""
+
+    key_salt = "homehelp.models.InvitationTokens"
+
+
+invitation_tokens = InvitationTokens()
+
+
 class Volunteer(models.Model):
     person = models.ForeignKey(
         Person, models.PROTECT, related_name="volunteer_roles", verbose_name=_("person")
@@ -220,6 +248,16 @@ class Volunteer(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     max_cases = models.PositiveSmallIntegerField(_("maximum caseload"), default=5)
+    # The volunteer's own sign-in, made by an invitation (volunteer_invite): it
+    # sees the cases assigned to this volunteer now, on the phone page only.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="volunteer",
+        verbose_name=_("sign-in account"),
+    )
 
     objects = VolunteerQuerySet.as_manager()
 
@@ -257,6 +295,37 @@ class Volunteer(models.Model):
     def is_available_on(self, day):
         return self.active and self.trained_on is not None and self.trained_on <= day
 
+    def invite(self, *, email=""):
+        """The volunteer's sign-in account, made at the first invitation, and
+        the token of a new one-time link for setting its password. Any earlier
+        link, and any password set before, stop working until the volunteer
+        uses the new link."""
+        user = self.user
+        if user is None:
+            user = get_user_model()(username=self.free_username())
+        user.is_active = True
+        user.email = email or user.email
+        user.first_name = self.person.name[:150]
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=Role.VOLUNTEER))
+        if self.user_id != user.pk:
+            self.user = user
+            self.save(update_fields=["user"])
+        return invitation_tokens.make_token(user)
+
+    def free_username(self):
+        """The first word of the name and the record's number: easy to type on
+        a phone, and never the MyKad."""
+        base = slugify(self.person.name.split()[0] if self.person.name.split() else "")
+        username = f"{base or 'volunteer'}.{self.pk}"
+        users = get_user_model().objects
+        suffix = 1
+        while users.filter(username=username).exists():
+            suffix += 1
+            username = f"{base or 'volunteer'}.{self.pk}.{suffix}"
+        return username
+
     def availability_error(self, day):
         """Why this volunteer may not serve on `day`, or None."""
         if self.trained_on is None:
@@ -279,6 +348,27 @@ class CaseQuerySet(ScopedQuerySet):
 
     def current(self):
         return self.open()
+
+    def assigned_to(self, user, prefix=""):
+        """A volunteer sees a case while it is assigned to them, referred or
+        active (not suspended, not closed), and they are an active, trained
+        volunteer."""
+        return Q(
+            **{
+                f"{prefix}volunteer__user": user,
+                f"{prefix}volunteer__active": True,
+                f"{prefix}volunteer__trained_on__isnull": False,
+                f"{prefix}status__in": [Case.Status.REFERRED, Case.Status.ACTIVE],
+            }
+        )
+
+    def once_assigned_to(self, user):
+        """Cases that were assigned to the volunteer account `user` at some time
+        (their history says so), whether or not they still are: a visit sent for
+        one of them from a phone that was offline is held for the office, never
+        lost (HeldVisit). Other cases stay unknown to the volunteer (404)."""
+        assigned = Case.history.filter(volunteer__user=user).values("id")
+        return self.filter(pk__in=assigned)
 
     def with_last_visit(self):
         """Adds visit_due_on: the day by which the next visit is due (last
@@ -316,6 +406,7 @@ class Case(Versioned):
     class ClientType(models.TextChoices):
         SENIOR = "senior", _("Senior citizen (60 or older)")
         OKU = "oku", _("Person with disability (OKU)")
+        HOMELESS = "homeless", _("Homeless person (no fixed address)")
 
     class LivingArrangement(models.TextChoices):
         ALONE = "alone", _("Alone")
@@ -342,6 +433,13 @@ class Case(Versioned):
     )
     oku_card_number = models.CharField(
         _("OKU card number"), max_length=30, blank=True, help_text=_("For persons with disability.")
+    )
+    # db_default: rows written without the ORM (generate_data's COPY) get it too.
+    usual_location = models.TextField(
+        _("usual location"),
+        blank=True,
+        db_default="",
+        help_text=_("For a homeless client: where they can usually be found, and when."),
     )
     office = models.ForeignKey(
         Office, models.PROTECT, related_name="cases", verbose_name=_("office")
@@ -419,6 +517,11 @@ class Case(Versioned):
                 violation_error_message=_("Give the OKU card number."),
             ),
             models.CheckConstraint(
+                condition=~Q(client_type="homeless") | ~Q(usual_location=""),
+                name="homehelp_case_homeless_has_usual_location",
+                violation_error_message=_("Give the place where the client can usually be found."),
+            ),
+            models.CheckConstraint(
                 condition=Q(consent_to_share=False) | Q(consent_given_on__isnull=False),
                 name="homehelp_case_consent_has_date",
                 violation_error_message=_("Give the date the consent was given."),
@@ -493,6 +596,8 @@ class Case(Versioned):
                 )
         if self.client_type == self.ClientType.OKU and not self.oku_card_number:
             errors["oku_card_number"] = _("Give the OKU card number.")
+        if self.client_type == self.ClientType.HOMELESS and not self.usual_location.strip():
+            errors["usual_location"] = _("Give the place where the client can usually be found.")
         if self.consent_to_share and not self.consent_given_on:
             errors["consent_given_on"] = _("Give the date the consent was given.")
         office = getattr(self, "office", None)
@@ -533,6 +638,10 @@ class Case(Versioned):
 class VisitQuerySet(ScopedQuerySet):
     office_path = "case__office"
 
+    def assigned_to(self, user):
+        """The visits of the cases a volunteer sees (the last few on their page)."""
+        return Case.objects.all().assigned_to(user, prefix="case__")
+
     def open_concerns(self):
         return self.filter(concern=True, concern_resolved_on__isnull=True)
 
@@ -561,6 +670,11 @@ class Visit(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("concern resolved by"),
+    )
+    # Marks, for the office, a visit the volunteer recorded on their phone
+    # (the office checks and may correct it); the history says who changed it since.
+    recorded_by_volunteer = models.BooleanField(
+        _("recorded by the volunteer"), default=False, db_default=False, editable=False
     )
 
     objects = VisitQuerySet.as_manager()
@@ -646,3 +760,199 @@ class Visit(models.Model):
         self.concern_resolved_on = on or date.today()
         self.concern_resolved_by = by
         self.save(update_fields=["concern_resolved_on", "concern_resolved_by"])
+
+
+class HeldVisitQuerySet(ScopedQuerySet):
+    office_path = "case__office"
+
+    def waiting(self):
+        return self.filter(decided_on__isnull=True)
+
+
+class HeldVisit(models.Model):
+    """A visit sent from a volunteer's phone for a case no longer assigned to
+    them (reassigned, suspended or closed while the phone was offline): held for
+    the office to confirm as a visit, or to set aside, so that nothing recorded
+    in the field is lost and nothing unchecked is counted."""
+
+    case = models.ForeignKey(
+        Case, models.CASCADE, related_name="held_visits", verbose_name=_("case")
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, models.PROTECT, related_name="held_visits", verbose_name=_("volunteer")
+    )
+    visited_on = models.DateField(_("date of visit"))
+    minutes = models.PositiveSmallIntegerField(_("minutes spent"))
+    services = models.ManyToManyField(
+        Service, blank=True, related_name="held_visits", verbose_name=_("services given")
+    )
+    concern = models.BooleanField(_("concern"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    visit = models.OneToOneField(
+        Visit,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="held_as",
+        verbose_name=_("confirmed as visit"),
+    )
+
+    objects = HeldVisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        verbose_name = _("visit to confirm")
+        verbose_name_plural = _("visits to confirm")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1) & Q(minutes__lte=720),
+                name="homehelp_heldvisit_minutes_1_to_720",
+                violation_error_message=_("A visit lasts from 1 to 720 minutes."),
+            ),
+        ]
+
+    def __str__(self):
+        return _("Visit to %(client)s on %(date)s, to confirm") % {
+            "client": self.case.client,
+            "date": self.visited_on.strftime("%d/%m/%Y"),
+        }
+
+    def get_absolute_url(self):
+        return reverse("homehelp:held-visit", args=[self.pk])
+
+    def clean(self):
+        if self.visited_on and self.visited_on > date.today():
+            raise ValidationError({"visited_on": _("A visit cannot be in the future.")})
+
+    def confirm(self, visit, *, by):
+        """The office took it as `visit` (saved by the caller)."""
+        self.visit = visit
+        self.decide(by=by)
+
+    def decide(self, *, by):
+        self.decided_on = date.today()
+        self.decided_by = by
+        self.save(update_fields=["visit", "decided_on", "decided_by"])
+
+
+class Reminder(models.Model):
+    """That a user was sent their daily reminder (manage.py send_reminders): one
+    a day per user, however often the command runs."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    sent_on = models.DateField(_("sent on"))
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "sent_on"], name="homehelp_reminder_once_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.sent_on}"
+
+
+class ReferralQuerySet(ScopedQuerySet):
+    office_path = "case__office"
+
+    def open(self):
+        return self.exclude(status=Referral.Status.CLOSED)
+
+
+class Referral(models.Model):
+    """A case referred to a health clinic (KKM) by the office: on the case and
+    the worklist until closed, with the clinic's note back."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        SEEN = "seen", _("Seen by the clinic")
+        CLOSED = "closed", _("Closed")
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="referrals", verbose_name=_("case"))
+    clinic = models.CharField(
+        _("health clinic"),
+        max_length=150,
+        help_text=_("The KKM clinic, e.g. Klinik Kesihatan Kelana Jaya."),
+    )
+    reason = models.TextField(_("reason for the referral"))
+    sent_on = models.DateField(_("sent on"), default=date.today)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SENT
+    )
+    note_back = models.TextField(_("note back from the clinic"), blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("referred by"),
+    )
+
+    objects = ReferralQuerySet.as_manager()
+    history = HistoricalRecords(bases=[AuditedChange])
+
+    class Meta:
+        ordering = ["-sent_on", "-pk"]
+        verbose_name = _("referral to health care")
+        verbose_name_plural = _("referrals to health care")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_on__isnull=False)
+                | (~Q(status="closed") & Q(closed_on__isnull=True)),
+                name="homehelp_referral_closed_on_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("sent_on")),
+                name="homehelp_referral_closed_not_before_sent",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["case"], condition=~Q(status="closed"), name="homehelp_referral_open"
+            )
+        ]
+
+    def __str__(self):
+        return _("Referral of %(client)s to %(clinic)s") % {
+            "client": self.case.client,
+            "clinic": self.clinic,
+        }
+
+    def get_absolute_url(self):
+        return f"{self.case.get_absolute_url()}#referral-{self.pk}"
+
+    def clean(self):
+        if self.sent_on and self.sent_on > date.today():
+            raise ValidationError({"sent_on": _("A referral cannot be sent in the future.")})
+        case = getattr(self, "case", None)
+        if case and self.sent_on and self.sent_on < case.opened_on:
+            raise ValidationError(
+                {
+                    "sent_on": _("The case opened on %(date)s.")
+                    % {"date": case.opened_on.strftime("%d/%m/%Y")}
+                }
+            )
+
+    def set_status(self, status):
+        """Closing dates the referral; reopening clears the date."""
+        self.status = status
+        if status == self.Status.CLOSED:
+            self.closed_on = self.closed_on or max(date.today(), self.sent_on)
+        else:
+            self.closed_on = None

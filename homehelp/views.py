@@ -1,12 +1,24 @@
-from datetime import date
+import hashlib
+from datetime import date, timedelta
 
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
 from django.utils.functional import cached_property
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,19 +27,36 @@ from homehelp.forms import (
     CaseCloseForm,
     CaseCreateForm,
     CaseForm,
+    HeldVisitForm,
+    InvitationForm,
+    JoinForm,
     OrganizationForm,
+    ReferralForm,
+    ReferralStatusForm,
     VisitForm,
     VolunteerCreateForm,
     VolunteerForm,
+    VolunteerVisitForm,
+    visit_form_from_held,
 )
 from homehelp.imports import CaseImport, VolunteerImport
-from homehelp.models import Case, Organization, Service, Visit, Volunteer
+from homehelp.models import (
+    Case,
+    HeldVisit,
+    Organization,
+    Referral,
+    Service,
+    Visit,
+    Volunteer,
+    invitation_tokens,
+)
 from welfare import people
 from welfare.audit import history_in_words
 from welfare.exports import table_response
 from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog
+from welfare.roles import volunteer_page
 
 PAGE_SIZE = 25
 WORKLIST_ROWS = 10
@@ -81,6 +110,12 @@ def worklist(request):
         "waiting_count": cases.waiting_for_volunteer().count(),
         "over_caseload_count": volunteers.over_caseload().count(),
         "quiet_count": volunteers.quiet(today=today).count(),
+        "referrals": Referral.objects.visible_to(request.user)
+        .open()
+        .select_related("case__client")[:WORKLIST_ROWS],
+        "held_visits": HeldVisit.objects.visible_to(request.user)
+        .waiting()
+        .select_related("case__client", "volunteer__person")[:WORKLIST_ROWS],
     }
     return render(request, "homehelp/worklist.html", context)
 
@@ -194,7 +229,7 @@ def volunteer_list(request):
 def volunteer_detail(request, pk):
     volunteer = get_object_or_404(
         Volunteer.objects.visible_to(request.user).select_related(
-            "person", "organization", "office"
+            "person", "organization", "office", "user"
         ),
         pk=pk,
     )
@@ -235,6 +270,283 @@ def volunteer_edit(request, pk):
         messages.success(request, _("Volunteer saved."))
         return redirect(volunteer)
     return render(request, "homehelp/volunteer_form.html", {"form": form, "volunteer": volunteer})
+
+
+@require_POST
+def volunteer_invite(request, pk):
+    """A one-time link (and its QR code) with which the volunteer sets the
+    password of their own account, for their phone page."""
+    volunteer = get_object_or_404(
+        Volunteer.objects.visible_to(request.user).select_related("person", "user"), pk=pk
+    )
+    require_permission(request.user, "change_volunteer")
+    if problem := volunteer.availability_error(date.today()):
+        messages.error(request, problem)
+        return redirect(volunteer)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The e-mail address is not valid."))
+        return redirect(volunteer)
+    token = volunteer.invite(email=form.cleaned_data["email"])
+    uid = urlsafe_base64_encode(force_bytes(volunteer.user_id))
+    link = request.build_absolute_uri(reverse("homehelp:join", args=[uid, token]))
+    people.log_access(request.user, [volunteer.person], volunteer)
+    return render(
+        request,
+        "homehelp/volunteer_invitation.html",
+        {
+            "volunteer": volunteer,
+            "link": link,
+            "qr_code": qr_svg(link),
+            "expires_on": timezone.localdate() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+        },
+    )
+
+
+def qr_svg(text):
+    """The QR code of a link, as inline SVG (drawn here: no image service sees the link)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    svg = image.to_string(encoding="unicode")
+    return mark_safe(svg.replace("<svg ", '<svg class="qr-code" role="img" ', 1))
+
+
+@login_not_required
+@volunteer_page
+def join(request, uidb64, token):
+    """The invitation's link: the volunteer chooses a password and is signed in."""
+    try:
+        user = get_user_model().objects.get(pk=urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, TypeError, OverflowError, get_user_model().DoesNotExist):
+        user = None
+    valid = (
+        user is not None
+        and user.is_active
+        and user.is_volunteer
+        and Volunteer.objects.filter(user=user).exists()
+        and invitation_tokens.check_token(user, token)
+    )
+    if not valid:
+        return render(request, "homehelp/join_invalid.html", status=400)
+    form = JoinForm(user, request.POST or None)
+    if form.is_valid():
+        form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Your password is set. These are your visits."))
+        return redirect("homehelp:my")
+    return render(request, "homehelp/join.html", {"form": form, "invited": user})
+
+
+# --- The volunteer's phone page -------------------------------------------------
+
+
+def volunteer_of(request):
+    """The volunteer record of the signed-in volunteer's account; other users
+    have no phone page (404)."""
+    volunteer = getattr(request.user, "volunteer", None) if request.user.is_volunteer else None
+    if volunteer is None:
+        raise Http404
+    return volunteer
+
+
+def my_cases(request):
+    """The cases assigned to the signed-in volunteer now, through their scope."""
+    open_concern = Visit.objects.open_concerns().filter(case=OuterRef("pk"))
+    return (
+        Case.objects.visible_to(request.user)
+        .with_last_visit()
+        .annotate(open_concern=Exists(open_concern))
+        .select_related("client")
+    )
+
+
+@volunteer_page
+def my_visits(request):
+    """ "My visits this week": open concerns first, then overdue (longest first),
+    then due in the next seven days, then the others."""
+    volunteer = volunteer_of(request)
+    today = date.today()
+    week_end = today + timedelta(days=6)
+    concern, overdue, due, later = [], [], [], []
+    for case in my_cases(request).order_by("visit_due_on", "pk"):
+        case.days_late = (today - case.visit_due_on).days
+        if case.open_concern:
+            concern.append(case)
+        elif case.status == Case.Status.ACTIVE and case.days_late > 0:
+            overdue.append(case)
+        elif case.visit_due_on <= week_end:
+            due.append(case)
+        else:
+            later.append(case)
+    groups = [
+        ("concern", _("Open concern"), concern),
+        ("overdue", _("Overdue"), overdue),
+        ("due", _("Due this week"), due),
+        ("later", _("Later"), later),
+    ]
+    shown = [case.client for _key, _heading, cases in groups for case in cases]
+    people.log_access(request.user, shown, "my visits")
+    week_start = today - timedelta(days=today.weekday())
+    return render(
+        request,
+        "homehelp/my_visits.html",
+        {
+            "volunteer": volunteer,
+            "groups": groups,
+            "case_count": len(shown),
+            "visits_this_week": volunteer.visits.filter(visited_on__gte=week_start).count(),
+            "today": today,
+            "field_text": field_text(),
+        },
+    )
+
+
+@volunteer_page
+def my_case(request, pk, form=None):
+    volunteer = volunteer_of(request)
+    case = get_object_or_404(my_cases(request), pk=pk)
+    if form is None:
+        form = VolunteerVisitForm(case=case, volunteer=volunteer)
+    visits = case.visits.select_related("volunteer__person").prefetch_related(
+        Prefetch("services", queryset=Service.objects.all())
+    )
+    people.log_access(request.user, [case.client], case)
+    return render(
+        request,
+        "homehelp/my_case.html",
+        {
+            "case": case,
+            "needs": case.needs.all(),
+            "visits": visits[:5],
+            "form": form,
+            "today": date.today(),
+            "field_text": field_text(),
+        },
+    )
+
+
+@require_POST
+@volunteer_page
+def my_visit_create(request, pk):
+    """A visit from the phone page: the form, or the phone's queue of visits
+    recorded without signal (static/homehelp/field.js), which asks for JSON.
+    The page's one-time token stores each visit once however often it is sent."""
+    volunteer = volunteer_of(request)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    case = my_cases(request).filter(pk=pk).first()
+    if case is None:
+        return held_visit_create(request, pk, volunteer, wants_json)
+    form = VolunteerVisitForm(request.POST, case=case, volunteer=volunteer)
+    if not form.is_valid():
+        if wants_json:
+            return JsonResponse({"result": "invalid", "errors": form.errors}, status=400)
+        return my_case(request, pk, form=form)
+    if form.save_once():
+        result, message = "stored", _("Visit to %(name)s recorded.")
+    else:
+        result, message = (
+            "duplicate",
+            _("This visit to %(name)s was sent twice; it is recorded once."),
+        )
+    message %= {"name": case.client.name}
+    if wants_json:
+        return JsonResponse({"result": result, "message": message})
+    messages.success(request, message)
+    return redirect("homehelp:my")
+
+
+def held_visit_create(request, pk, volunteer, wants_json):
+    """A visit for a case that was assigned to the volunteer but is no longer
+    (reassigned, suspended or closed while the phone was offline): kept for the
+    office to confirm, and the volunteer told. Any other case is unknown (404)."""
+    case = get_object_or_404(Case.objects.once_assigned_to(request.user), pk=pk)
+    form = HeldVisitForm(request.POST, case=case, volunteer=volunteer)
+    if not form.is_valid():
+        if wants_json:
+            return JsonResponse({"result": "invalid", "errors": form.errors}, status=400)
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect("homehelp:my")
+    if form.save_once():
+        result = "held"
+        message = _(
+            "%(name)s is no longer assigned to you, so your visit of %(date)s is kept "
+            "for your welfare office to confirm."
+        )
+    else:
+        result, message = "duplicate", _("This visit to %(name)s was sent twice; it is kept once.")
+    message %= {"name": case.client.name, "date": form.instance.visited_on.strftime("%d/%m/%Y")}
+    if wants_json:
+        return JsonResponse({"result": result, "message": message}, status=202)
+    messages.warning(request, message)
+    return redirect("homehelp:my")
+
+
+def held_visit(request, pk):
+    """A visit held for the office: the officer corrects and confirms it as a
+    visit of the case, or sets it aside."""
+    held = get_object_or_404(
+        HeldVisit.objects.visible_to(request.user)
+        .waiting()
+        .select_related("case__client", "case__office", "volunteer__person")
+        # Two officers deciding at once: the second waits, then finds it decided.
+        .select_for_update(of=["self"]),
+        pk=pk,
+    )
+    require_permission(request.user, "change_visit")
+    case = held.case
+    if request.method == "POST" and "set_aside" in request.POST:
+        held.decide(by=request.user)
+        messages.info(request, _("The visit was set aside."))
+        return redirect(case)
+    form = visit_form_from_held(held, request.POST or None)
+    if form.is_valid():
+        if visit := form.save_once():
+            held.confirm(visit, by=request.user)
+            messages.success(request, _("Visit recorded."))
+        return redirect(case)
+    people.log_access(request.user, [case.client], held)
+    return render(request, "homehelp/held_visit.html", {"held": held, "form": form})
+
+
+# Static files the phone page needs without signal, cached by its service worker.
+FIELD_STATIC = [
+    "bootstrap/css/bootstrap.min.css",
+    "css/welfare.css",
+    "bootstrap/js/bootstrap.bundle.min.js",
+    "homehelp/field.js",
+]
+
+
+@login_not_required
+@volunteer_page
+def my_service_worker(request):
+    """The phone page's service worker, served from the page's own path so that
+    its scope covers the page. Its version follows the static files' names
+    (hashed in production), so that a new release replaces the cached ones."""
+    urls = [static(name) for name in FIELD_STATIC]
+    version = hashlib.sha256("|".join(urls).encode()).hexdigest()[:12]
+    response = render(
+        request,
+        "homehelp/service_worker.js",
+        {"static_urls": urls, "version": version, "scope": reverse("homehelp:my")},
+        content_type="text/javascript",
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def field_text():
+    """What the phone page's script says, in the user's language."""
+    return {
+        "waiting": _("Waiting to be sent"),
+        "saved_offline": _(
+            "Saved on this phone. It will be sent by itself when the phone has signal."
+        ),
+        "sign_in": _("Sign in again to send the visits waiting on this phone."),
+        "refused": _("Not accepted:"),
+        "remove": _("Remove"),
+        "visit_on": _("Visit to %(name)s on %(date)s"),
+        "unknown_case": _("This client is not among your cases."),
+    }
 
 
 # --- Cases ------------------------------------------------------------------
@@ -289,6 +601,8 @@ def case_detail(request, pk, visit_form=None):
             "visit_form": visit_form,
             "can_change": request.user.has_perm("homehelp.change_case"),
             "can_resolve": request.user.has_perm("homehelp.change_visit"),
+            "held_visits": case.held_visits.waiting().select_related("volunteer__person"),
+            "referrals": case.referrals.all(),
             "history": history_in_words(case),
         },
     )
@@ -331,6 +645,40 @@ def case_close(request, pk):
         return redirect(case)
     return render(
         request, "homehelp/case_close.html", {"form": form, "case": get_case(request, pk)}
+    )
+
+
+# --- Referrals to health care ------------------------------------------------
+
+
+def referral_create(request, case_pk):
+    case = get_case(request, case_pk)
+    require_permission(request.user, "add_referral")
+    if not case.is_open:
+        raise PermissionDenied
+    form = ReferralForm(request.POST or None, case=case)
+    if form.is_valid():
+        form.instance.referred_by = request.user
+        form.save()
+        messages.success(request, _("Referral recorded."))
+        return redirect(case)
+    return render(request, "homehelp/referral_form.html", {"form": form, "case": case})
+
+
+def referral_edit(request, pk):
+    referral = get_object_or_404(
+        Referral.objects.visible_to(request.user).select_related("case__client"), pk=pk
+    )
+    require_permission(request.user, "change_referral")
+    form = ReferralStatusForm(request.POST or None, instance=referral)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Referral saved."))
+        return redirect(referral.case)
+    return render(
+        request,
+        "homehelp/referral_form.html",
+        {"form": form, "case": referral.case, "referral": referral},
     )
 
 

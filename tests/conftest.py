@@ -133,3 +133,13 @@ def no_role_user(db):
 @pytest.fixture
 def selangor(db):
     return State.objects.get(code="MY-10")
+
+
+@pytest.fixture
+def volunteer_user(office):
+    """A trained volunteer of Petaling with their own account, for the phone page."""
+    from tests.factories import VolunteerFactory
+
+    user = UserFactory(username="kow", first_name="Ah Kow", role=Role.VOLUNTEER)
+    VolunteerFactory(office=office, user=user, person__name="Tan Ah Kow")
+    return user

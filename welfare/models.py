@@ -30,6 +30,9 @@ class Role(models.TextChoices):
     DISTRICT_OFFICER = "District officer", _("District officer")
     STATE_OFFICER = "State officer", _("State officer")
     HQ = "HQ", _("HQ")
+    # A volunteer's account reaches only the phone page (welfare.middleware) and
+    # the cases assigned to it now (ScopedQuerySet.assigned_to).
+    VOLUNTEER = "Volunteer", _("Volunteer")
 
 
 class State(models.Model):
@@ -148,16 +151,31 @@ class User(AbstractUser):
         return set(self.groups.values_list("name", flat=True))
 
     @property
+    def is_volunteer(self):
+        """A volunteer's account. The role overrides any other the account has:
+        it reaches the phone page only (welfare.roles), sees no office's records
+        and only the cases assigned to it now (ScopedQuerySet.assigned_to)."""
+        return Role.VOLUNTEER in self.role_names and not self.is_superuser
+
+    @property
     def is_district_officer(self):
-        return Role.DISTRICT_OFFICER in self.role_names and self.office_id is not None
+        return (
+            Role.DISTRICT_OFFICER in self.role_names
+            and self.office_id is not None
+            and not self.is_volunteer
+        )
 
     @property
     def is_state_officer(self):
-        return Role.STATE_OFFICER in self.role_names and self.state_id is not None
+        return (
+            Role.STATE_OFFICER in self.role_names
+            and self.state_id is not None
+            and not self.is_volunteer
+        )
 
     @property
     def sees_all_offices(self):
-        return self.is_superuser or Role.HQ in self.role_names
+        return self.is_superuser or (Role.HQ in self.role_names and not self.is_volunteer)
 
     def office_scope(self, path):
         """A Q object that keeps the rows whose office (reached by the lookup
@@ -198,7 +216,17 @@ class ScopedQuerySet(models.QuerySet):
     office_path = "office"
 
     def visible_to(self, user):
-        return self.filter(office_scope(user, self.office_path))
+        scope = office_scope(user, self.office_path)
+        if user.is_authenticated and user.is_active and user.is_volunteer:
+            scope = self.assigned_to(user)
+        return self.filter(scope)
+
+    def assigned_to(self, user):
+        """A Q of the rows assigned now to the volunteer account `user`, the only
+        rows a volunteer sees: none unless the model says which (homehelp's
+        cases and their visits). Read on every request, so that a reassignment
+        or a deactivation ends the access at once."""
+        return Q(pk__in=[])
 
     def current(self):
         raise NotImplementedError(

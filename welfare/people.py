@@ -18,6 +18,9 @@ with_full_details_for()); nothing else decides what of a person is shown.
 - Only the recording office (and administrators) change, delete and restore a
   person; an office that serves the person may take them over when the
   recording office no longer has a current record for them.
+- A volunteer's account sees the name, phone, address and postcode of the
+  clients of the cases assigned to it now (the cases' visible_to), never a
+  MyKad, not even masked; it finds nobody by MyKad.
 - Deleted people are invisible to everyone but the recording office and
   administrators.
 - Every showing of a person is written to the access log, in bulk, in the
@@ -42,6 +45,7 @@ logger = logging.getLogger(__name__)
 HELD_BY_DELETED_RECORD = _(
     "This MyKad number is held on a record being deleted; ask your administrator."
 )
+NO_LOOKUP_FOR_VOLUNTEERS = _("Volunteers do not look people up by MyKad number.")
 LOOKUP_LIMIT_REACHED = _(
     "You have looked up %(limit)d people recorded by other offices today, the most "
     "allowed in a day. Try again tomorrow, or ask your administrator."
@@ -60,6 +64,7 @@ class Disclosure:
         self.full_ids = set()
         self.decided = set()
         self.all_decided = False
+        self._assigned_ids = None
 
     def prime(self, people):
         """people: Person objects, their ids, or a values_list() queryset of ids
@@ -101,13 +106,30 @@ class Disclosure:
             self.prime([person.pk])
         return person.pk in self.full_ids
 
+    def contact_details(self, person):
+        """Phone, address and postcode: with the full details, and to a volunteer
+        for the clients of the cases assigned to them now."""
+        if self.full_details(person):
+            return True
+        if person is None or not is_volunteer(self.user):
+            return False
+        if self._assigned_ids is None:
+            visible = Person.objects.visible_to(self.user).values_list("pk", flat=True)
+            self._assigned_ids = set(visible)
+        return person.pk in self._assigned_ids
+
     def mykad(self, person):
-        """The MyKad as this user is shown it: in full (dashed) or masked."""
-        if person is None or not person.mykad:
+        """The MyKad as this user is shown it: in full (dashed) or masked, and to
+        a volunteer not at all."""
+        if person is None or not person.mykad or is_volunteer(self.user):
             return ""
         if self.full_details(person):
             return format_mykad(person.mykad)
         return mask_mykad(person.mykad)
+
+
+def is_volunteer(user):
+    return user.is_authenticated and user.is_volunteer
 
 
 def disclosure_for(request):
@@ -223,6 +245,8 @@ def search_q(user, text, prefix=""):
     for word in words:
         by_name &= Q(**{f"{prefix}name__icontains": word})
     found = by_name if words else Q(pk__in=[])
+    if is_volunteer(user):
+        return found
     if digits.isascii() and digits.isdigit():
         if len(digits) == 12:
             found |= Q(**{f"{prefix}mykad": digits})
@@ -250,6 +274,8 @@ def find_many_by_mykad(user, mykads, *, log=True):
     log=False when the people were shown and logged already (an import's
     confirmation after its preview)."""
     numbers = sorted({normalize_mykad(m) for m in mykads if m} - {""})
+    if is_volunteer(user):
+        return {}, dict.fromkeys(numbers, NO_LOOKUP_FOR_VOLUNTEERS)
     people = []
     for start in range(0, len(numbers), 1000):
         batch = numbers[start : start + 1000]

@@ -1,8 +1,11 @@
-"""Model permissions of each role, granted by data migrations.
+"""What each role reaches: the model permissions granted by data migrations,
+and the pages a volunteer's account may open.
 
 Each app's migration grants the permissions on its own models. Permissions are
 created here when missing, because Django only creates them after the last
 migration has run."""
+
+from django.core.exceptions import PermissionDenied
 
 VIEW = ["view"]
 KEEP = ["view", "add", "change", "delete"]
@@ -27,3 +30,36 @@ def grant_permissions(apps, app_label, grants):
                     defaults={"name": f"Can {action} {model._meta.verbose_name_raw}"},
                 )
                 group.permissions.add(permission)
+
+
+def volunteer_page(view_func):
+    """Marks a view that a volunteer's account may open (the phone page): every
+    other page answers 403 to volunteers (VolunteerPagesMiddleware)."""
+    view_func.volunteer_page = True
+    return view_func
+
+
+class VolunteerPagesMiddleware:
+    """Volunteers are the least-trusted users: their accounts reach the views
+    marked @volunteer_page, the public pages (those open without signing in,
+    but not the admin's), signing out and their own password, and nothing else.
+    Deny by default, so that a page added later stays closed to them until marked."""
+
+    ACCOUNT_PAGES = {"logout", "password_change", "password_change_done", "set_language"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not (user.is_authenticated and user.is_volunteer):
+            return None
+        match = request.resolver_match
+        if getattr(view_func, "volunteer_page", False) or match.view_name in self.ACCOUNT_PAGES:
+            return None
+        if not getattr(view_func, "login_required", True) and "admin" not in match.namespaces:
+            return None
+        raise PermissionDenied

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     # A control character in a parameter or form field, an admin date beyond 9998: 400.
     "welfare.middleware.RefuseUnreadableInputMiddleware",
     "welfare.middleware.SignInPolicyMiddleware",
+    # Volunteers' accounts reach their phone page only.
+    "welfare.roles.VolunteerPagesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -236,11 +238,14 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": env("LOG_LEVEL", default="WARNING")},
 }
 
-# --- E-mail (password resets) ----------------------------------------------
+# --- E-mail (password resets, reminders) ------------------------------------
 
 # e.g. smtp+tls://user:password@smtp.example.gov.my:587; the default prints to the console.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="JKM Welfare <noreply@localhost>")
+# Where the site is, for the links in e-mails sent by commands (send_reminders),
+# which have no request to take it from: e.g. https://kebajikan.example.gov.my
+SITE_URL = env("SITE_URL", default="")
 
 # --- Forms ------------------------------------------------------------------
 

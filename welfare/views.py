@@ -21,9 +21,13 @@ from welfare import people
 from welfare.audit import history_in_words
 from welfare.forms import PasswordResetForm, PersonForm
 from welfare.models import Person
+from welfare.roles import volunteer_page
 
 
+@volunteer_page
 def home(request):
+    if request.user.is_volunteer:
+        return redirect("homehelp:my")
     if request.user.is_district_officer:
         return redirect("homehelp:worklist")
     return render(request, "welfare/home.html")

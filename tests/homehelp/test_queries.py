@@ -41,8 +41,8 @@ def add_rows(office, rows):
 # (role in the menu); checking permissions costs 2 (user's and groups').
 PAGES = {
     # 4 + overdue, concerns, waiting, over caseload, quiet counts + overdue and
-    # concern rows + permissions
-    "worklist": ("/homehelp/", 13),
+    # concern rows + open referrals + visits to confirm + permissions
+    "worklist": ("/homehelp/", 15),
     # 4 + count, page, volunteer choices of the filter + permissions
     "case-list": ("/homehelp/cases/", 9),
     # 4 + count, page, organisation choices of the filter + permissions
@@ -72,7 +72,8 @@ def detail_urls(records):
     return {
         # 4 + case, needs, visits, their services + permissions + the quick visit
         # form's volunteer and service choices + access log + the case's history
-        "case": (records["case"].get_absolute_url(), 14),
+        # + visits to confirm + referrals
+        "case": (records["case"].get_absolute_url(), 16),
         # 4 + volunteer, open cases, recent visits, their services + permissions
         # + the volunteer's history + access log
         "volunteer": (records["volunteer"].get_absolute_url(), 12),

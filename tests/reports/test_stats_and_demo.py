@@ -41,3 +41,6 @@ def test_demo_data_rebuilds_the_published_figures(client, hq):
     response = client.get("/reports/home-help/", {"year": 2011, "format": "csv"})
     total = list(csv.DictReader(io.StringIO(response.content.decode())))[-1]
     assert (total["clients_served"], total["volunteers"]) == ("915", "207")
+    # The demo volunteer's phone page shows their open cases.
+    assert client.login(username="volunteer.petaling", password="demo-welfare-2026")
+    assert "Record a visit" in client.get("/homehelp/my/").text

@@ -66,7 +66,8 @@ def test_state_officer_cannot_open_other_state_person(client, state_officer, peo
 
 
 PUBLIC = {"about", "login", "set_language", "password_reset", "password_reset_done",
-          "password_reset_confirm", "password_reset_complete", "stats", "health"}  # fmt: skip
+          "password_reset_confirm", "password_reset_complete", "stats", "health",
+          "my-service-worker"}  # fmt: skip
 
 
 def all_urls(patterns=None, prefix=""):

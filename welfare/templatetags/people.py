@@ -17,3 +17,10 @@ def mykad(context, person):
 def full_details(context, person):
     """{% full_details person as shown %}: whether phone and address may show."""
     return disclosure_for(context["request"]).full_details(person)
+
+
+@register.simple_tag(takes_context=True)
+def contact_details(context, person):
+    """{% contact_details person as shown %}: whether phone and address may show,
+    to officers with the full details and to a volunteer for their clients."""
+    return disclosure_for(context["request"]).contact_details(person)

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Count, Q
 
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
 from programs.models import Objective, Participation, Project
@@ -42,6 +43,8 @@ USERS = [
     ("state.selangor", "Siti", Role.STATE_OFFICER, None, "MY-10"),
     ("officer.petaling", "Rahim", Role.DISTRICT_OFFICER, "PKMD-1005", None),
     ("officer.kotabharu", "Nurul", Role.DISTRICT_OFFICER, "PKMD-0302", None),
+    # The phone page of a Petaling volunteer (linked to one in link_demo_volunteer()).
+    ("volunteer.petaling", "", Role.VOLUNTEER, None, None),
 ]
 DEMO_OFFICES = ["PKMD-1005", "PKMD-0302"]
 
@@ -341,11 +344,30 @@ class Command(BaseCommand):
                 f"{Participation.objects.count()} participations, {Case.objects.count()} cases, "
                 f"{Visit.objects.count()} visits."
             )
+        self.link_demo_volunteer()
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for username, _, role, office_code, state_code in USERS:
             self.stdout.write(
                 f"  {username:20} {role or 'Administrator'} {office_code or state_code or ''}"
             )
+
+    def link_demo_volunteer(self):
+        """volunteer.petaling signs in as the Petaling volunteer with the most open cases."""
+        user = User.objects.get(username="volunteer.petaling")
+        volunteer = Volunteer.objects.filter(user=user).select_related("person").first()
+        volunteer = volunteer or (
+            Volunteer.objects.available_on(date.today())
+            .filter(office__code="PKMD-1005")
+            .annotate(open_cases=Count("cases", filter=~Q(cases__status=Case.Status.CLOSED)))
+            .order_by("-open_cases", "pk")
+            .select_related("person")
+            .first()
+        )
+        if volunteer is not None:
+            volunteer.user = user
+            volunteer.save(update_fields=["user"])
+            user.first_name = volunteer.person.name[:150]
+            user.save(update_fields=["first_name"])
 
     def load_users(self):
         for username, first_name, role, office_code, state_code in USERS:
