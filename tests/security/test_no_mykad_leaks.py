@@ -46,7 +46,7 @@ from django.utils import timezone
 from django.views import static
 from openpyxl import load_workbook
 
-from homehelp.models import Case, Organization, Visit, Volunteer
+from homehelp.models import Case, HeldVisit, Organization, Referral, Visit, Volunteer
 from programs.models import Participation, Project
 from programs.views import PARTICIPANTS_PAGE_SIZE
 from tests.factories import (
@@ -82,6 +82,9 @@ PK_MODELS = {
     "homehelp:volunteer-": Volunteer,
     "homehelp:case-": Case,
     "homehelp:visit-": Visit,
+    "homehelp:my-": Case,  # a volunteer's phone pages of one case
+    "homehelp:referral-": Referral,
+    "homehelp:held-visit": HeldVisit,
 }
 # Any other int converter, by its name (<int:case_pk>); one not named here fails the walk.
 NAMED_PK_MODELS = {"case_pk": Case}
@@ -312,6 +315,16 @@ def world(office, neighbour_office, far_office):
         VisitFactory(case=cases["H"], volunteer=volunteers["I"], visited_on=today - timedelta(days=5)),
         VisitFactory(case=cases["B"], volunteer=volunteers["J"], visited_on=today - timedelta(days=9)),
     ]  # fmt: skip
+    referrals = [
+        Referral.objects.create(case=case, clinic="Klinik Kesihatan Sungai Buloh", reason="Batuk")
+        for case in (cases["C@Gombak"], cases["C@Petaling"], cases["H"])
+    ]
+    held_visits = [
+        HeldVisit.objects.create(
+            case=cases[name], volunteer=volunteers[volunteer], visited_on=today, minutes=30
+        )
+        for name, volunteer in (("C@Gombak", "D@Gombak"), ("E", "F"), ("H", "I"))
+    ]
     Person.all_objects.filter(pk=P["K"].pk).update(deleted_at=timezone.now() - timedelta(days=1))
 
     records = {
@@ -322,6 +335,8 @@ def world(office, neighbour_office, far_office):
         Volunteer: list(volunteers.values()),
         Case: list(cases.values()),
         Visit: visits,
+        Referral: referrals,
+        HeldVisit: held_visits,
     }
     return {"people": people, "records": records}
 
