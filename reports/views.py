@@ -6,7 +6,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from reports import queries
+from reports import figures
 from reports.charts import bar_chart, state_map
 from reports.forms import HomeHelpReportForm, ProjectsReportForm
 from welfare.exports import table_response
@@ -34,7 +34,7 @@ PAGE, FILES = ("", "html"), ("csv", "xlsx")
 
 
 def _projects(*, as_of, type="", status="", target_group="", hide_empty=False):
-    states, total = queries.projects_by_state(
+    states, total = figures.projects_by_state(
         as_of=as_of, project_type=type, status=status, target_group=target_group
     )
     shown = [s for s in states if s.projects or s.participants] if hide_empty else states
@@ -43,19 +43,21 @@ def _projects(*, as_of, type="", status="", target_group="", hide_empty=False):
         "states": shown,
         "total": total,
         "heading": _("Until %(date)s") % {"date": date_format(as_of, "j F Y")},
+        "refreshed": figures.refreshed(),
         "chart": bar_chart((s.name, s.participants) for s in shown),
         "map": state_map({s.code: s.projects for s in states}),
     }
 
 
 def _home_help(*, year, client_type="", hide_empty=False):
-    states, total = queries.home_help_by_state(year=year, client_type=client_type)
+    states, total = figures.home_help_by_state(year=year, client_type=client_type)
     shown = [s for s in states if s.visits] if hide_empty else states
     return {
         "all_states": states,
         "states": shown,
         "total": total,
         "heading": _("In %(year)s") % {"year": year},
+        "refreshed": figures.refreshed(),
         "chart": bar_chart((s.name, s.clients_served) for s in shown),
         "map": state_map({s.code: s.clients_served for s in states}),
     }
@@ -144,10 +146,10 @@ def home_help(request):
         "report": report,
         "form": form,
         "layout": _layout(request),
-        "services": queries.services_given(
+        "services": figures.services_given(
             year=filters["year"], client_type=filters["client_type"]
         ),
-        "coverage": queries.coverage(client_type=filters["client_type"]),
+        "coverage": figures.coverage(client_type=filters["client_type"]),
     }
     return render(request, "reports/home_help.html", context)
 
