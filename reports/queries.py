@@ -139,10 +139,16 @@ def _home_help(group, *, year, client_type="", where=None):
     return grouped, visits.aggregate(**counts)
 
 
+def hours(minutes):
+    """To a tenth of an hour; a whole number when it is one (a file says 2, not 2.0)."""
+    shown = round(minutes / 60, 1)
+    return int(shown) if shown == int(shown) else shown
+
+
 def _hours(rows, total):
     for row in rows:
-        row.hours = round(row.minutes / 60, 1)
-    total["hours"] = round(total["minutes"] / 60, 1)
+        row.hours = hours(row.minutes)
+    total["hours"] = hours(total["minutes"])
     return rows, total
 
 
