@@ -108,13 +108,14 @@ def _box(d):
 
 
 def _nice(peak):
-    """The smallest 1, 2 or 5 times a power of ten at or above `peak`."""
-    if peak <= 0:
+    """The smallest whole 1, 2, 2.5 or 5 times a power of ten (1 at least) at or
+    above `peak`."""
+    if peak <= 1:
         return 1
     scale = 10 ** (len(str(int(peak))) - 1)
-    for step in (1, 2, 5, 10):
-        if step * scale >= peak:
-            return step * scale
+    for step in (1, 2, 2.5, 5, 10):
+        if step * scale >= peak and (step * scale) % 1 == 0:
+            return int(step * scale)
     return 10 * scale
 
 
@@ -125,10 +126,12 @@ def line_chart(months, series, *, width=640, height=240):
     """months: first days of months; series: (label, values), a value None where
     there is none. The geometry of a line chart with axes, ticks and a legend;
     each line has its own dash, so that colour is not the only way to tell them apart."""
-    left, right, top, bottom = 56, 12, 14, 44
+    left, right, top, bottom = 56, 24, 14, 44
     plot_width, plot_height = width - left - right, height - top - bottom
     values = [v for _, vs in series for v in vs if v is not None]
-    peak = _nice(max(values, default=0))
+    # Four steps of a round size, so that every tick is a whole round number.
+    step = _nice(max(values, default=0) / 4)
+    peak = 4 * step
     count = len(months)
 
     def x(index):
