@@ -3,10 +3,15 @@ from datetime import date
 from operator import attrgetter
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
+from django.core.cache import cache
+from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
@@ -624,14 +629,42 @@ class MonthRow:
         return round((getattr(self, name) - base) / base * 100)
 
 
+# Seconds for which the public page is kept: by this process and by browsers and proxies.
+STATS_SECONDS = 60
+
+
 @login_not_required
+@transaction.non_atomic_requests
 def stats(request):
-    """The public page: aggregates only, as JKM's website publishes them."""
+    """The public page: aggregates only, as JKM's website publishes them, read from
+    the summaries. Every visitor who is not signed in gets the same page: it is
+    kept for a minute in this process (Django's default cache, which is per
+    process) and may be kept as long by browsers and proxies; it carries no form
+    and sets no cookie, so that nothing stops them (the language is chosen with
+    ?lang=, or by the browser's Accept-Language). A signed-in user gets the page
+    with their own header, kept by nobody."""
+    language = request.GET.get("lang")
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     form = HomeHelpReportForm(request.GET)
     year = form.cleaned_data["year"] if form.is_valid() else date.today().year
-    context = {
-        "projects": _projects(as_of=date.today()),
-        "home_help": _home_help(year=year),
-        "year": year,
-    }
-    return render(request, "reports/stats.html", context)
+
+    def page():
+        context = {
+            "projects": _projects(as_of=date.today()),
+            "home_help": _home_help(year=year),
+            "year": year,
+        }
+        return render(request, "reports/stats.html", context)
+
+    if request.user.is_authenticated:
+        return page()
+    key = f"reports:stats:{translation.get_language()}:{year}"
+    content = cache.get(key)
+    if content is None:
+        content = page().content
+        cache.set(key, content, STATS_SECONDS)
+    response = HttpResponse(content)
+    patch_cache_control(response, public=True, max_age=STATS_SECONDS)
+    return response
