@@ -7,6 +7,8 @@ ProgrammeMonth, plus the days of its month up to it, counted from
 ProgrammeEntry: a person is counted in those days if they have an entry there
 and none before the month in the same place and filters."""
 
+from datetime import date
+
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.lookups import IsNull
 
@@ -27,6 +29,7 @@ from reports.queries import (
     _annotate,
     _hours,
     district_rows,
+    hours,
     next_month,
     rows_of,
 )
@@ -331,3 +334,58 @@ def monthly(*, first, last, state=None, office=None, organization=None):
                 volunteers_active=row.volunteers,
             )
     return [{"month": month, **figures} for month, figures in months.items()]
+
+
+HEADLINE = ("projects_started", "participants_joined", "visits", "minutes")
+
+
+def _change(now, before):
+    """Per cent from `before` to `now`, or None without a base."""
+    return round((now - before) / before * 100) if before else None
+
+
+def headline(*, today, state=None, office=None):
+    """The dashboards' figures: this month so far; the last complete month and the
+    twelve complete months to it, each against the same a year before (a month
+    that has just begun would compare badly with a whole one); only months for
+    the clients visited, who cannot be added up over months. Two queries."""
+    this = today.replace(day=1)
+    months = this.year * 12 + this.month - 1 - 24
+    rows = monthly(first=date(months // 12, months % 12 + 1, 1), last=this, state=state,
+                   office=office)  # fmt: skip
+    # rows: 25 months, the last one this month.
+    figures = {}
+    for name in (*HEADLINE, "clients_visited"):
+        last, last_before = rows[-2][name], rows[-14][name]
+        twelve = sum(r[name] for r in rows[12:-1])
+        twelve_before = sum(r[name] for r in rows[:12])
+        figures[name] = {
+            "so_far": rows[-1][name],
+            "last": last,
+            "last_change": _change(last, last_before),
+            "twelve": twelve if name in HEADLINE else None,
+            "twelve_change": _change(twelve, twelve_before) if name in HEADLINE else None,
+        }
+    for key in ("so_far", "last", "twelve"):
+        figures["minutes"][key] = hours(figures["minutes"][key])
+    return {"month": this, "last_month": rows[-2]["month"], "figures": figures}
+
+
+def offices_to_follow_up(user, *, state=None, most=10):
+    """The offices the user may read (of `state`), most overdue visits first, then
+    most open concerns, as the last refresh found them. One query."""
+    cases = CaseToday.objects.visible_to(user)
+    if state is not None:
+        cases = cases.filter(state=state)
+    return list(
+        cases.order_by()
+        .values("office", "office__code", "office__name")
+        .annotate(
+            active=Sum("active"),
+            overdue=Sum("overdue"),
+            open_concerns=Sum("open_concerns"),
+            waiting=Sum("waiting"),
+        )
+        .filter(Q(overdue__gt=0) | Q(open_concerns__gt=0))
+        .order_by("-overdue", "-open_concerns", "office__name")[:most]
+    )
