@@ -105,8 +105,14 @@ class MonthlyForm(forms.Form):
 
     state = StateField(empty_label=_("Malaysia"))
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, **kwargs):
+        if data is not None:  # the default months shown in the form, not left blank
+            data = data.copy()
+            last = date.today().replace(day=1)
+            months = last.year * 12 + last.month - 1 - 11
+            data.setdefault("to", f"{last:%Y-%m}")
+            data.setdefault("from", f"{months // 12}-{months % 12 + 1:02d}")
+        super().__init__(data, **kwargs)
         self.fields["from"] = MonthField(label=_("From"))
         self.fields["to"] = MonthField(label=_("To"))
         self.order_fields(self.field_order)
@@ -117,7 +123,7 @@ class MonthlyForm(forms.Form):
             return cleaned
         last = cleaned.get("to") or date.today().replace(day=1)
         first = cleaned.get("from")
-        if first is None:  # the twelve months to the last
+        if first is None:  # given empty: the twelve months to the last
             months = last.year * 12 + last.month - 1 - 11
             first = date(months // 12, months % 12 + 1, 1)
         if first > last:

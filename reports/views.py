@@ -325,23 +325,14 @@ def _table(request, form, *, name, title, lead, columns, rows, total, labels, fi
 
 
 def _office_links(office, *, as_of=None):
-    """The further reports of an office: its districts and its month by month."""
-    today = date.today()
-    links = [
+    """The further reports of an office: its districts and its last twelve months."""
+    return [
         (
             _("Districts"),
             _link("reports:projects-by-district", office=office.code, as_of=as_of),
         ),
-        (
-            _("Month by month"),
-            _link(
-                "reports:monthly",
-                office=office.code,
-                **{"from": f"{today.year - 1}-{today.month:02d}", "to": f"{today:%Y-%m}"},
-            ),
-        ),
+        (_("Month by month"), _link("reports:monthly", office=office.code)),
     ]
-    return links
 
 
 def projects_by_office(request):
@@ -463,8 +454,6 @@ def home_help_by_organisation(request):
     rows, total = figures.home_help_by_organisation(
         year=chosen["year"], client_type=chosen["client_type"]
     )
-    today = date.today()
-    months = {"from": f"{today.year - 1}-{today.month:02d}", "to": f"{today:%Y-%m}"}
     return _table(
         request,
         form,
@@ -489,9 +478,7 @@ def home_help_by_organisation(request):
             _("Home Help Services by state"),
             _link("reports:home-help", year=chosen["year"], client_type=chosen["client_type"]),
         ),  # fmt: skip
-        links=lambda row: [
-            (_("Month by month"), _link("reports:monthly", organisation=row.pk, **months))
-        ],
+        links=lambda row: [(_("Month by month"), _link("reports:monthly", organisation=row.pk))],
     )
 
 
