@@ -10,7 +10,6 @@ and none before the month in the same place and filters."""
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.lookups import IsNull
 
 from homehelp.models import Organization, Service
 from reports.models import (
@@ -38,14 +37,9 @@ from welfare.models import Constituency, Office, State
 # The field that tells a level's rows apart, and the places an entry must share
 # with another to count in the same row.
 KEYS = {Level.NATION: None, Level.STATE: "state", Level.OFFICE: "office"}
-KEYS |= {Level.DISTRICT: "district", Level.ORGANIZATION: "organization"}
+KEYS |= {Level.ORGANIZATION: "organization"}
 KEYS |= {Level.CONSTITUENCY: "constituency"}
-PLACES = {
-    Level.NATION: (),
-    Level.STATE: ("state",),
-    Level.OFFICE: ("office",),
-    Level.DISTRICT: ("office", "district"),
-}
+PLACES = {Level.NATION: (), Level.STATE: ("state",), Level.OFFICE: ("office",)}
 
 
 def refreshed():
@@ -57,14 +51,6 @@ def _grouped(queryset, key, **aggregates):
     if key is None:
         return {None: queryset.aggregate(**aggregates)}
     return {row.pop(key): row for row in queryset.values(key).annotate(**aggregates)}
-
-
-def _same(place):
-    """The entry of the outer query's `place`, an empty district included."""
-    same = Q(**{place: OuterRef(place)})
-    if place == "district":
-        same |= Q(district__isnull=True) & IsNull(OuterRef("district"), True)
-    return same
 
 
 def _programme(level, *, as_of, project_type="", status="", target_group="", where=None):
@@ -94,7 +80,7 @@ def _programme(level, *, as_of, project_type="", status="", target_group="", whe
         chosen, group, person_id=OuterRef("person_id"), day__lt=start
     )
     for place in PLACES[level]:
-        earlier = earlier.filter(_same(place))
+        earlier = earlier.filter(**{place: OuterRef(place)})
     person = Q(person_id__isnull=False) & group
     days = _grouped(
         ProgrammeEntry.objects.filter(where, chosen, day__gte=start, day__lte=as_of)
@@ -162,12 +148,19 @@ def projects_by_office(*, as_of, offices, project_type=""):
 
 
 def projects_by_district(*, as_of, office, project_type=""):
-    """As reports.queries.projects_by_district."""
-    counts = _programme(
-        Level.DISTRICT, as_of=as_of, project_type=project_type, where=Q(office=office)
-    )
-    found = _programme(Level.OFFICE, as_of=as_of, project_type=project_type, where=Q(office=office))
-    total = found.get(office.pk, dict.fromkeys(PROGRAMME, 0))
+    """As reports.queries.projects_by_district, counted from the office's entries
+    (a few thousand at most): two queries."""
+    entries = ProgrammeEntry.objects.filter(office=office, day__lte=as_of).order_by()
+    if project_type:
+        entries = entries.filter(project_type=project_type)
+    person = Q(person_id__isnull=False)
+    figures = {
+        "projects": Count("pk", filter=Q(person_id=None)),
+        "participants": Count("pk", filter=person),
+        "persons": Count("person_id", distinct=True, filter=person),
+    }
+    counts = _grouped(entries, "district", **figures)
+    total = entries.aggregate(**figures)
     return district_rows(office, counts), total
 
 

@@ -32,14 +32,13 @@ class SummaryRefresh(models.Model):
 
 
 class Level(models.TextChoices):
-    """What a summary row counts over: the whole country, a state, an office, one
-    district of an office, an organisation or a constituency. Distinct people
+    """What a summary row counts over: the whole country, a state, an office, an
+    organisation or a constituency. Distinct people
     cannot be added up from a level below, so each level has rows of its own."""
 
     NATION = "nation", _("Malaysia")
     STATE = "state", _("State")
     OFFICE = "office", _("Office")
-    DISTRICT = "district", _("District")
     ORGANIZATION = "organization", _("Organisation")
     CONSTITUENCY = "constituency", _("Parliamentary constituency")
 
@@ -61,8 +60,8 @@ class ProgrammeEntry(models.Model):
     """A copy of what the projects report counts: one row per project that is not
     cancelled (person empty) and one per participation in such a project, on the
     day it starts to count (the later of the day joined and the project's start).
-    Read only for the days of one month: the rest of an as-of date's figures come
-    from ProgrammeMonth."""
+    Read for the days of one month (the rest of an as-of date's figures come
+    from ProgrammeMonth) and for the districts of one office."""
 
     state = models.ForeignKey(State, models.CASCADE, related_name="+", db_constraint=False)
     office = models.ForeignKey(Office, models.CASCADE, related_name="+", db_constraint=False)
@@ -101,8 +100,9 @@ class ProgrammeMonth(models.Model):
     """Projects started, participants joined and persons counted for the first
     time, per month, at a level, for a combination of filters: an empty
     project_type, status or target_group means "any" (any status but cancelled).
-    Nation and state rows exist for every combination; office and district rows
-    for the project type only. Projects do not depend on the target group: they
+    Nation and state rows exist for every combination; office rows for the
+    project type only (the districts of an office are counted from its
+    entries). Projects do not depend on the target group: they
     are in the rows whose target_group is empty. A key may have more than one
     row (projects and persons are written apart): readers sum."""
 
@@ -112,9 +112,6 @@ class ProgrammeMonth(models.Model):
     )
     office = models.ForeignKey(
         Office, models.CASCADE, null=True, related_name="+", db_constraint=False
-    )
-    district = models.ForeignKey(
-        District, models.CASCADE, null=True, related_name="+", db_constraint=False
     )
     project_type = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=20, blank=True)
@@ -132,7 +129,6 @@ class ProgrammeMonth(models.Model):
                 fields=["level", "project_type", "status", "target_group", "month"],
                 name="reports_programme_month_key",
             ),
-            models.Index(fields=["office", "month"], name="reports_programme_month_office"),
         ]
 
     def __str__(self):

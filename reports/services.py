@@ -43,14 +43,13 @@ from reports.models import (
 SUMMARIES = [ProgrammeEntry, ProgrammeMonth, HomeHelpFigure, ServiceYear, CaseToday]
 # The filters of the projects report, and the levels that get rows for each of
 # their combinations: every combination for the national table (nation, states);
-# the project type only for the drill-down (offices, districts), where every
-# combination would multiply the rows by sixteen.
+# the project type only for the offices, where every combination would multiply
+# the rows by sixteen. The districts of one office are counted from its entries.
 PROGRAMME_FILTERS = ("project_type", "status", "target_group")
 PROGRAMME_LEVELS = {
     Level.NATION: ((), PROGRAMME_FILTERS),
     Level.STATE: (("state",), PROGRAMME_FILTERS),
     Level.OFFICE: (("state", "office"), ("project_type",)),
-    Level.DISTRICT: (("state", "office", "district"), ("project_type",)),
 }
 # Home help: the places each level is counted in (fields of VisitRow).
 HOME_HELP_LEVELS = {
