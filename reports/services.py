@@ -78,6 +78,12 @@ def summaries_refresh(*, today=None):
         rows += _home_help_figures()
         rows += _services()
         rows += _cases_today(today)
+        if connection.vendor == "postgresql":
+            # Fresh statistics, or the planner takes the new tables for empty ones
+            # and reads them the slow way (34 ms instead of 1 for a state table at M).
+            with connection.cursor() as cursor:
+                for model in SUMMARIES:
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         SummaryRefresh.objects.all().delete()
         return SummaryRefresh.objects.create(
             taken_at=taken_at, seconds=time.monotonic() - started, rows=rows
