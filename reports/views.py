@@ -155,9 +155,12 @@ def _filters(form):
     return chosen
 
 
-def _download(request, file_format, *, name, title, columns, rows, filters, refreshed):
+def _download(
+    request, file_format, *, name, title, columns, rows, filters, refreshed, subject=None
+):
     """rows: the cells of each line, in the order of `columns`. The file's name and
-    its Notes sheet (Excel) say the filters and the time of the figures."""
+    its Notes sheet (Excel) say the filters and the time of the figures; the access
+    log names the export `subject` ("report: projects by office")."""
     filename = "-".join([name, *(str(raw) for _, _, raw in filters)])
     notes = [title, *(f"{label}: {shown}" for label, shown, _ in filters)]
     if refreshed:
@@ -165,7 +168,8 @@ def _download(request, file_format, *, name, title, columns, rows, filters, refr
             _("Figures as at %(moment)s.")
             % {"moment": date_format(refreshed.taken_at, "Y-m-d H:i")}
         )
-    log_access(request.user, None, f"report: {name}", action=AccessLog.Action.EXPORT)
+    subject = subject or f"report: {name.replace('-', ' ')}"
+    log_access(request.user, None, subject, action=AccessLog.Action.EXPORT)
     # The files keep their fixed layout: who exported them is in a header and the notes.
     return table_response(
         file_format,
@@ -246,6 +250,7 @@ def home_help(request):
             request,
             file_format,
             name="home-help",
+            subject="report: home help by state",
             title=_("Home Help Services by state"),
             columns=columns,
             rows=rows,
