@@ -66,7 +66,6 @@ CLIENTS_SERVED = _figure("clients_served", gettext_lazy("Clients served"))
 VOLUNTEERS = _figure("volunteers", gettext_lazy("Volunteers"))
 VISITS = _figure("visits", gettext_lazy("Visits"))
 MINUTES = _figure("minutes", gettext_lazy("Minutes"))
-HOURS = _figure("hours", gettext_lazy("Hours"))
 MONTHLY = [
     Column("month", gettext_lazy("Month"), lambda row: f"{row.month:%Y-%m}", False),
     _figure("projects_started", gettext_lazy("Projects started")),
@@ -242,7 +241,9 @@ def home_help(request):
     filters = _filters(form)
     file_format = request.GET.get("format", "")
     if file_format in FILES:
-        columns = [*STATE, CLIENTS_SERVED, VOLUNTEERS, VISITS, HOURS]
+        # The contract's columns, no more (tests/test_i18n.py): the minutes are in
+        # the files by office and by organisation and in the months.
+        columns = [*STATE, CLIENTS_SERVED, VOLUNTEERS, VISITS]
         rows = [[c.value(s) for c in columns] for s in report["all_states"]]
         total = report["total"]
         rows.append(["TOTAL", _("TOTAL"), *(total[c.name] for c in columns[2:])])
