@@ -5,124 +5,366 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('homehelp', '0008_fill_case_last_visited_on'),
-        ('welfare', '0008_person_policy'),
+        ("homehelp", "0008_fill_case_last_visited_on"),
+        ("welfare", "0008_person_policy"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VisitRow',
+            name="VisitRow",
             fields=[
-                ('visit', models.BigIntegerField(db_column='c_visit', primary_key=True, serialize=False)),
-                ('client_type', models.CharField(db_column='c_client_type', max_length=10)),
-                ('client', models.BigIntegerField(db_column='c_client')),
-                ('volunteer', models.BigIntegerField(db_column='c_volunteer')),
-                ('year', models.IntegerField(db_column='c_year')),
-                ('month', models.IntegerField(db_column='c_month')),
-                ('minutes', models.IntegerField(db_column='c_minutes')),
+                (
+                    "visit",
+                    models.BigIntegerField(db_column="c_visit", primary_key=True, serialize=False),
+                ),
+                ("client_type", models.CharField(db_column="c_client_type", max_length=10)),
+                ("client", models.BigIntegerField(db_column="c_client")),
+                ("volunteer", models.BigIntegerField(db_column="c_volunteer")),
+                ("year", models.IntegerField(db_column="c_year")),
+                ("month", models.IntegerField(db_column="c_month")),
+                ("minutes", models.IntegerField(db_column="c_minutes")),
             ],
             options={
-                'db_table': 'reports_visit_rows',
-                'managed': False,
+                "db_table": "reports_visit_rows",
+                "managed": False,
             },
         ),
         migrations.CreateModel(
-            name='SummaryRefresh',
+            name="SummaryRefresh",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('taken_at', models.DateTimeField(verbose_name='figures as at')),
-                ('seconds', models.FloatField(verbose_name='seconds taken')),
-                ('rows', models.PositiveIntegerField(verbose_name='rows written')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("taken_at", models.DateTimeField(verbose_name="figures as at")),
+                ("seconds", models.FloatField(verbose_name="seconds taken")),
+                ("rows", models.PositiveIntegerField(verbose_name="rows written")),
             ],
             options={
-                'verbose_name': 'summary refresh',
-                'verbose_name_plural': 'summary refreshes',
+                "verbose_name": "summary refresh",
+                "verbose_name_plural": "summary refreshes",
             },
         ),
         migrations.CreateModel(
-            name='CaseToday',
+            name="CaseToday",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_type', models.CharField(choices=[('senior', 'Senior citizen (60 or older)'), ('oku', 'Person with disability (OKU)')], max_length=10)),
-                ('active', models.PositiveIntegerField()),
-                ('overdue', models.PositiveIntegerField()),
-                ('open_concerns', models.PositiveIntegerField()),
-                ('waiting', models.PositiveIntegerField()),
-                ('constituency', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='welfare.constituency')),
-                ('office', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='welfare.office')),
-                ('state', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='welfare.state')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "client_type",
+                    models.CharField(
+                        choices=[
+                            ("senior", "Senior citizen (60 or older)"),
+                            ("oku", "Person with disability (OKU)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("active", models.PositiveIntegerField()),
+                ("overdue", models.PositiveIntegerField()),
+                ("open_concerns", models.PositiveIntegerField()),
+                ("waiting", models.PositiveIntegerField()),
+                (
+                    "constituency",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="welfare.constituency",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="welfare.office",
+                    ),
+                ),
+                (
+                    "state",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="welfare.state",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ServiceYear',
+            name="ServiceYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('client_type', models.CharField(choices=[('senior', 'Senior citizen (60 or older)'), ('oku', 'Person with disability (OKU)')], max_length=10)),
-                ('visits', models.PositiveIntegerField()),
-                ('service', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='homehelp.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "client_type",
+                    models.CharField(
+                        choices=[
+                            ("senior", "Senior citizen (60 or older)"),
+                            ("oku", "Person with disability (OKU)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("visits", models.PositiveIntegerField()),
+                (
+                    "service",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="homehelp.service",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='HomeHelpFigure',
+            name="HomeHelpFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('nation', 'Malaysia'), ('state', 'State'), ('office', 'Office'), ('organization', 'Organisation'), ('constituency', 'Parliamentary constituency')], max_length=12)),
-                ('client_type', models.CharField(blank=True, max_length=10)),
-                ('year', models.PositiveSmallIntegerField()),
-                ('month', models.PositiveSmallIntegerField(null=True)),
-                ('visits', models.PositiveIntegerField()),
-                ('minutes', models.PositiveBigIntegerField()),
-                ('clients', models.PositiveIntegerField()),
-                ('volunteers', models.PositiveIntegerField()),
-                ('constituency', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='welfare.constituency')),
-                ('office', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='welfare.office')),
-                ('organization', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='homehelp.organization')),
-                ('state', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='welfare.state')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("nation", "Malaysia"),
+                            ("state", "State"),
+                            ("office", "Office"),
+                            ("organization", "Organisation"),
+                            ("constituency", "Parliamentary constituency"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("client_type", models.CharField(blank=True, max_length=10)),
+                ("year", models.PositiveSmallIntegerField()),
+                ("month", models.PositiveSmallIntegerField(null=True)),
+                ("visits", models.PositiveIntegerField()),
+                ("minutes", models.PositiveBigIntegerField()),
+                ("clients", models.PositiveIntegerField()),
+                ("volunteers", models.PositiveIntegerField()),
+                (
+                    "constituency",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="welfare.constituency",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="welfare.office",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="homehelp.organization",
+                    ),
+                ),
+                (
+                    "state",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="welfare.state",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['level', 'year', 'month', 'client_type'], name='reports_home_help_key'), models.Index(fields=['office', 'year', 'month'], name='reports_home_help_office')],
+                "indexes": [
+                    models.Index(
+                        fields=["level", "year", "month", "client_type"],
+                        name="reports_home_help_key",
+                    ),
+                    models.Index(
+                        fields=["office", "year", "month"], name="reports_home_help_office"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProgrammeEntry',
+            name="ProgrammeEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('project_type', models.CharField(choices=[('economic', 'Economic project'), ('social_education', 'Social education programme'), ('skills_training', 'Skills training programme'), ('community_service', 'Community service programme'), ('spiritual_education', 'Spiritual education programme')], max_length=30)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('active', 'Active'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], max_length=20)),
-                ('target_group', models.CharField(blank=True, choices=[('client', 'Department client'), ('former_resident', 'Former resident or trainee of a department institution'), ('community', 'Local community member')], max_length=20)),
-                ('person_id', models.BigIntegerField(null=True)),
-                ('day', models.DateField()),
-                ('month', models.DateField()),
-                ('district', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='welfare.district')),
-                ('office', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='welfare.office')),
-                ('state', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='welfare.state')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "project_type",
+                    models.CharField(
+                        choices=[
+                            ("economic", "Economic project"),
+                            ("social_education", "Social education programme"),
+                            ("skills_training", "Skills training programme"),
+                            ("community_service", "Community service programme"),
+                            ("spiritual_education", "Spiritual education programme"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("active", "Active"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "target_group",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("client", "Department client"),
+                            (
+                                "former_resident",
+                                "Former resident or trainee of a department institution",
+                            ),
+                            ("community", "Local community member"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("person_id", models.BigIntegerField(null=True)),
+                ("day", models.DateField()),
+                ("month", models.DateField()),
+                (
+                    "district",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="welfare.district",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="welfare.office",
+                    ),
+                ),
+                (
+                    "state",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="welfare.state",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['day'], name='reports_entry_day'), models.Index(condition=models.Q(('person_id__isnull', False)), fields=['person_id', 'day'], name='reports_entry_person_day')],
+                "indexes": [
+                    models.Index(fields=["day"], name="reports_entry_day"),
+                    models.Index(
+                        condition=models.Q(("person_id__isnull", False)),
+                        fields=["person_id", "day"],
+                        name="reports_entry_person_day",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProgrammeMonth',
+            name="ProgrammeMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('nation', 'Malaysia'), ('state', 'State'), ('office', 'Office'), ('organization', 'Organisation'), ('constituency', 'Parliamentary constituency')], max_length=12)),
-                ('project_type', models.CharField(blank=True, max_length=30)),
-                ('status', models.CharField(blank=True, max_length=20)),
-                ('target_group', models.CharField(blank=True, max_length=20)),
-                ('month', models.DateField()),
-                ('projects', models.PositiveIntegerField(db_default=0)),
-                ('participants', models.PositiveIntegerField(db_default=0)),
-                ('persons', models.PositiveIntegerField(db_default=0)),
-                ('office', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='welfare.office')),
-                ('state', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='welfare.state')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("nation", "Malaysia"),
+                            ("state", "State"),
+                            ("office", "Office"),
+                            ("organization", "Organisation"),
+                            ("constituency", "Parliamentary constituency"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("project_type", models.CharField(blank=True, max_length=30)),
+                ("status", models.CharField(blank=True, max_length=20)),
+                ("target_group", models.CharField(blank=True, max_length=20)),
+                ("month", models.DateField()),
+                ("projects", models.PositiveIntegerField(db_default=0)),
+                ("participants", models.PositiveIntegerField(db_default=0)),
+                ("persons", models.PositiveIntegerField(db_default=0)),
+                (
+                    "office",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="welfare.office",
+                    ),
+                ),
+                (
+                    "state",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="welfare.state",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['level', 'project_type', 'status', 'target_group', 'month'], name='reports_programme_month_key')],
+                "indexes": [
+                    models.Index(
+                        fields=["level", "project_type", "status", "target_group", "month"],
+                        name="reports_programme_month_key",
+                    )
+                ],
             },
         ),
     ]
