@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from homehelp.models import Case
 from programs.models import Participation, Project
+from welfare.models import State
 
 EVERY = [("", _("All"))]
 
@@ -39,3 +40,95 @@ class HomeHelpReportForm(forms.Form):
 
     def clean_year(self):
         return self.cleaned_data["year"] or date.today().year
+
+
+class StateField(forms.ModelChoiceField):
+    """A state by its code (MY-01 ... MY-16), as the files and links name it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            State.objects.order_by("position"),
+            to_field_name="code",
+            required=False,
+            label=_("State"),
+            **kwargs,
+        )
+
+
+class ProjectsByOfficeForm(forms.Form):
+    as_of = ProjectsReportForm.base_fields["as_of"]
+    type = ProjectsReportForm.base_fields["type"]
+    state = StateField(empty_label=_("Every office you may read"))
+    hide_empty = forms.BooleanField(label=_("Hide rows with nothing"), required=False)
+
+    clean_as_of = ProjectsReportForm.clean_as_of
+
+
+class ProjectsByDistrictForm(forms.Form):
+    """The office comes in the address (office=CODE) and is fetched in its scope."""
+
+    as_of = ProjectsReportForm.base_fields["as_of"]
+    type = ProjectsReportForm.base_fields["type"]
+
+    clean_as_of = ProjectsReportForm.clean_as_of
+
+
+class HomeHelpByOfficeForm(HomeHelpReportForm):
+    state = StateField(empty_label=_("Every office you may read"))
+    hide_empty = forms.BooleanField(label=_("Hide rows with nothing"), required=False)
+
+
+class HomeHelpByOrganisationForm(HomeHelpReportForm):
+    hide_empty = forms.BooleanField(label=_("Hide rows with nothing"), required=False)
+
+
+class ConstituencyForm(HomeHelpReportForm):
+    state = StateField(empty_label=_("All states"))
+    hide_empty = forms.BooleanField(label=_("Hide rows with nothing"), required=False)
+
+
+class MonthField(forms.DateField):
+    """A month as YYYY-MM, cleaned to its first day."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m"], required=False, **kwargs)
+
+
+class MonthlyForm(forms.Form):
+    """from and to (months, the last twelve by default) and a state; an office or
+    an organisation comes in the address and is fetched in its scope."""
+
+    MOST_MONTHS = 240
+    field_order = ["from", "to", "state"]
+
+    state = StateField(empty_label=_("Malaysia"))
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None:  # the default months shown in the form, not left blank
+            data = data.copy()
+            last = date.today().replace(day=1)
+            months = last.year * 12 + last.month - 1 - 11
+            data.setdefault("to", f"{last:%Y-%m}")
+            data.setdefault("from", f"{months // 12}-{months % 12 + 1:02d}")
+        super().__init__(data, **kwargs)
+        self.fields["from"] = MonthField(label=_("From"))
+        self.fields["to"] = MonthField(label=_("To"))
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        last = cleaned.get("to") or date.today().replace(day=1)
+        first = cleaned.get("from")
+        if first is None:  # given empty: the twelve months to the last
+            months = last.year * 12 + last.month - 1 - 11
+            first = date(months // 12, months % 12 + 1, 1)
+        if first > last:
+            raise forms.ValidationError(_("The first month is after the last."))
+        if (last.year - first.year) * 12 + last.month - first.month >= self.MOST_MONTHS:
+            raise forms.ValidationError(_("Choose at most 20 years."))
+        cleaned["from"], cleaned["to"] = first, last
+        return cleaned

@@ -6,5 +6,15 @@ app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("projects-by-state/", views.projects_by_state, name="projects-by-state"),
+    path("projects-by-office/", views.projects_by_office, name="projects-by-office"),
+    path("projects-by-district/", views.projects_by_district, name="projects-by-district"),
     path("home-help/", views.home_help, name="home-help"),
+    path("home-help-by-office/", views.home_help_by_office, name="home-help-by-office"),
+    path(
+        "home-help-by-organisation/",
+        views.home_help_by_organisation,
+        name="home-help-by-organisation",
+    ),
+    path("constituencies/", views.constituencies, name="constituencies"),
+    path("monthly/", views.monthly, name="monthly"),
 ]

@@ -1,40 +1,84 @@
+from collections import namedtuple
 from datetime import date
+from operator import attrgetter
 
+from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import render
+from django.core.cache import cache
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from reports import queries
-from reports.charts import bar_chart, state_map
-from reports.forms import HomeHelpReportForm, ProjectsReportForm
+from homehelp.models import Organization
+from reports import figures
+from reports.charts import bar_chart, line_chart, state_map
+from reports.forms import (
+    ConstituencyForm,
+    HomeHelpByOfficeForm,
+    HomeHelpByOrganisationForm,
+    HomeHelpReportForm,
+    MonthField,
+    MonthlyForm,
+    ProjectsByDistrictForm,
+    ProjectsByOfficeForm,
+    ProjectsReportForm,
+)
 from welfare.exports import table_response
-from welfare.models import AccessLog
+from welfare.models import AccessLog, Office, office_scope
 from welfare.people import log_access
 
-PROJECT_COLUMNS = ["state_code", "state", "projects", "participants", "persons"]
-HOME_HELP_COLUMNS = ["state_code", "state", "clients_served", "volunteers", "visits"]
-# What a person reads instead of the column names when they asked for another language.
-PROJECT_HEADINGS = [
-    gettext_lazy("State code"),
-    gettext_lazy("State"),
-    gettext_lazy("Number of projects"),
-    gettext_lazy("Number of participants"),
-    gettext_lazy("Distinct persons"),
-]
-HOME_HELP_HEADINGS = [
-    gettext_lazy("State code"),
-    gettext_lazy("State"),
-    gettext_lazy("Clients served"),
-    gettext_lazy("Volunteers"),
-    gettext_lazy("Visits"),
-]
 PAGE, FILES = ("", "html"), ("csv", "xlsx")
+# A bar chart of more rows than this would be longer than the page: the table says it.
+CHARTED = 40
+
+# A column of a report: its name in the files (a contract for programs reading
+# them), its heading on the page (and in the files of a user who chose another
+# language), how a row gives its cell, and whether it is a number.
+Column = namedtuple("Column", ["name", "heading", "value", "numeric"])
+
+
+def _figure(name, heading):
+    return Column(name, heading, attrgetter(name), True)
+
+
+STATE = [
+    Column("state_code", gettext_lazy("State code"), attrgetter("code"), False),
+    Column("state", gettext_lazy("State"), attrgetter("name"), False),
+]
+OFFICE = [
+    Column("office_code", gettext_lazy("Office code"), lambda row: row.place.code, False),
+    Column("office_name", gettext_lazy("Office"), lambda row: row.place.name, False),
+]
+PROGRAMME = [
+    _figure("projects", gettext_lazy("Number of projects")),
+    _figure("participants", gettext_lazy("Number of participants")),
+    _figure("persons", gettext_lazy("Distinct persons")),
+]
+CLIENTS_SERVED = _figure("clients_served", gettext_lazy("Clients served"))
+VOLUNTEERS = _figure("volunteers", gettext_lazy("Volunteers"))
+VISITS = _figure("visits", gettext_lazy("Visits"))
+MINUTES = _figure("minutes", gettext_lazy("Minutes"))
+MONTHLY = [
+    Column("month", gettext_lazy("Month"), lambda row: f"{row.month:%Y-%m}", False),
+    _figure("projects_started", gettext_lazy("Projects started")),
+    _figure("participants_joined", gettext_lazy("Participants joined")),
+    VISITS,
+    MINUTES,
+    _figure("clients_visited", gettext_lazy("Clients visited")),
+    _figure("volunteers_active", gettext_lazy("Volunteers active")),
+]
 
 
 def _projects(*, as_of, type="", status="", target_group="", hide_empty=False):
-    states, total = queries.projects_by_state(
+    states, total = figures.projects_by_state(
         as_of=as_of, project_type=type, status=status, target_group=target_group
     )
     shown = [s for s in states if s.projects or s.participants] if hide_empty else states
@@ -43,21 +87,23 @@ def _projects(*, as_of, type="", status="", target_group="", hide_empty=False):
         "states": shown,
         "total": total,
         "heading": _("Until %(date)s") % {"date": date_format(as_of, "j F Y")},
+        "refreshed": figures.refreshed(),
         "chart": bar_chart((s.name, s.participants) for s in shown),
-        "map": state_map({s.code: s.projects for s in states}),
+        "map": state_map(((s.code, s.name, s.projects) for s in states), _("projects")),
     }
 
 
 def _home_help(*, year, client_type="", hide_empty=False):
-    states, total = queries.home_help_by_state(year=year, client_type=client_type)
+    states, total = figures.home_help_by_state(year=year, client_type=client_type)
     shown = [s for s in states if s.visits] if hide_empty else states
     return {
         "all_states": states,
         "states": shown,
         "total": total,
         "heading": _("In %(year)s") % {"year": year},
+        "refreshed": figures.refreshed(),
         "chart": bar_chart((s.name, s.clients_served) for s in shown),
-        "map": state_map({s.code: s.clients_served for s in states}),
+        "map": state_map(((s.code, s.name, s.clients_served) for s in states), _("clients served")),
     }
 
 
@@ -74,16 +120,77 @@ def _report(request, form, template):
     return None
 
 
-def _header(columns, headings):
+def _header(columns):
     """The English column names are a contract for programs reading the files; a user who
     chose another language gets the headings of the page in that language instead."""
     if get_language() == "en":
-        return columns
-    return [str(heading) for heading in headings]
+        return [column.name for column in columns]
+    return [str(column.heading) for column in columns]
 
 
 def _layout(request):
     return "print.html" if request.GET.get("print") else "base.html"
+
+
+def _filters(form):
+    """The filters that made a report: (label, what it says, what the address
+    says) for each one given, as the page, the print layout and the files say them."""
+    chosen = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if name == "hide_empty" or value in (None, ""):
+            continue
+        if isinstance(field, forms.ModelChoiceField):
+            shown, raw = str(value), getattr(value, field.to_field_name or "pk")
+        elif isinstance(field, forms.ChoiceField):
+            shown, raw = dict(field.choices).get(value, value), value
+        elif isinstance(field, MonthField):
+            shown, raw = date_format(value, "F Y"), f"{value:%Y-%m}"
+        elif isinstance(value, date):
+            shown, raw = date_format(value, "j F Y"), value.isoformat()
+        else:
+            shown = raw = value
+        chosen.append((field.label, shown, raw))
+    return chosen
+
+
+def _download(
+    request, file_format, *, name, title, columns, rows, filters, refreshed, subject=None
+):
+    """rows: the cells of each line, in the order of `columns`. The file's name and
+    its Notes sheet (Excel) say the filters and the time of the figures; the access
+    log names the export `subject` ("report: projects by office")."""
+    filename = "-".join([name, *(str(raw) for _, _, raw in filters)])
+    notes = [title, *(f"{label}: {shown}" for label, shown, _ in filters)]
+    if refreshed:
+        notes.append(
+            _("Figures as at %(moment)s.")
+            % {"moment": date_format(refreshed.taken_at, "Y-m-d H:i")}
+        )
+    subject = subject or f"report: {name.replace('-', ' ')}"
+    log_access(request.user, None, subject, action=AccessLog.Action.EXPORT)
+    # The files keep their fixed layout: who exported them is in a header and the notes.
+    return table_response(
+        file_format,
+        filename,
+        _header(columns),
+        rows,
+        exported_by=request.user,
+        note_row=False,
+        notes=notes,
+    )
+
+
+def _visible_offices(user, state=None):
+    """The offices the user may read (User.office_scope), of `state` if given."""
+    offices = Office.objects.filter(office_scope(user, "")).select_related("state")
+    if state is not None:
+        offices = offices.filter(state=state)
+    return list(offices.order_by("state__position", "name"))
+
+
+def _link(name, **params):
+    return f"{reverse(name)}?{urlencode({k: v for k, v in params.items() if v})}"
 
 
 def index(request):
@@ -95,23 +202,33 @@ def projects_by_state(request):
     if refused := _report(request, form, "reports/projects_by_state.html"):
         return refused
     report = _projects(**form.cleaned_data)
+    filters = _filters(form)
     file_format = request.GET.get("format", "")
     if file_format in FILES:
+        columns = STATE + PROGRAMME
+        rows = [[c.value(s) for c in columns] for s in report["all_states"]]
         total = report["total"]
-        rows = [
-            [s.code, s.name, s.projects, s.participants, s.persons] for s in report["all_states"]
-        ]
-        rows.append(
-            ["TOTAL", _("TOTAL"), total["projects"], total["participants"], total["persons"]]
+        rows.append(["TOTAL", _("TOTAL"), *(total[c.name] for c in PROGRAMME)])
+        return _download(
+            request,
+            file_format,
+            name="projects-by-state",
+            title=_("Projects and participants by state"),
+            columns=columns,
+            rows=rows,
+            filters=filters,
+            refreshed=report["refreshed"],
         )
-        filename = f"projects-by-state-{form.cleaned_data['as_of']}"
-        header = _header(PROJECT_COLUMNS, PROJECT_HEADINGS)
-        log_access(request.user, None, "report: projects by state", action=AccessLog.Action.EXPORT)
-        # The files keep their fixed layout: who exported them is in a header only.
-        return table_response(
-            file_format, filename, header, rows, exported_by=request.user, note_row=False
-        )
-    context = {"report": report, "form": form, "layout": _layout(request)}
+    drill = {"as_of": form.cleaned_data["as_of"].isoformat(), "type": form.cleaned_data["type"]}
+    for state in report["states"]:
+        state.drill = _link("reports:projects-by-office", state=state.code, **drill)
+    context = {
+        "report": report,
+        "form": form,
+        "filters": filters,
+        "layout": _layout(request),
+        "all_offices": _link("reports:projects-by-office", **drill),
+    }
     return render(request, "reports/projects_by_state.html", context)
 
 
@@ -119,47 +236,428 @@ def home_help(request):
     form = HomeHelpReportForm(request.GET)
     if refused := _report(request, form, "reports/home_help.html"):
         return refused
-    filters = form.cleaned_data
-    report = _home_help(**filters)
+    chosen = form.cleaned_data
+    report = _home_help(**chosen)
+    filters = _filters(form)
     file_format = request.GET.get("format", "")
     if file_format in FILES:
+        # The contract's columns, no more (tests/test_i18n.py): the minutes are in
+        # the files by office and by organisation and in the months.
+        columns = [*STATE, CLIENTS_SERVED, VOLUNTEERS, VISITS]
+        rows = [[c.value(s) for c in columns] for s in report["all_states"]]
         total = report["total"]
-        rows = [
-            [s.code, s.name, s.clients_served, s.volunteers, s.visits] for s in report["all_states"]
-        ]
-        rows.append(
-            ["TOTAL", _("TOTAL"), total["clients_served"], total["volunteers"], total["visits"]]
-        )
-        header = _header(HOME_HELP_COLUMNS, HOME_HELP_HEADINGS)
-        log_access(request.user, None, "report: home help by state", action=AccessLog.Action.EXPORT)
-        return table_response(
+        rows.append(["TOTAL", _("TOTAL"), *(total[c.name] for c in columns[2:])])
+        return _download(
+            request,
             file_format,
-            f"home-help-{filters['year']}",
-            header,
-            rows,
-            exported_by=request.user,
-            note_row=False,
+            name="home-help",
+            subject="report: home help by state",
+            title=_("Home Help Services by state"),
+            columns=columns,
+            rows=rows,
+            filters=filters,
+            refreshed=report["refreshed"],
         )
+    drill = {"year": chosen["year"], "client_type": chosen["client_type"]}
+    for state in report["states"]:
+        state.drill = _link("reports:home-help-by-office", state=state.code, **drill)
     context = {
         "report": report,
         "form": form,
+        "filters": filters,
         "layout": _layout(request),
-        "services": queries.services_given(
-            year=filters["year"], client_type=filters["client_type"]
-        ),
-        "coverage": queries.coverage(client_type=filters["client_type"]),
+        "services": figures.services_given(year=chosen["year"], client_type=chosen["client_type"]),
+        "coverage": figures.coverage(client_type=chosen["client_type"]),
+        "links": {
+            "offices": _link("reports:home-help-by-office", **drill),
+            "organisations": _link("reports:home-help-by-organisation", **drill),
+            "constituencies": _link("reports:constituencies", **drill),
+        },
     }
     return render(request, "reports/home_help.html", context)
 
 
+def _table(request, form, *, name, title, lead, columns, rows, total, labels, file_total=True,
+           chart=None, chart_label="", note="", back=None, links=None):  # fmt: skip
+    """A drill-down table as a page, CSV or Excel. rows have the figures of
+    `columns`; total the figures by name; labels the first cells of the TOTAL
+    row; links(row) the row's further reports, [(label, url)]."""
+    refreshed = figures.refreshed()
+    filters = _filters(form)
+    file_format = request.GET.get("format", "")
+    total_cells = [*labels, *(total[c.name] for c in columns[len(labels) :])]
+    if file_format in FILES:
+        cells = [[c.value(row) for c in columns] for row in rows]
+        if file_total:
+            cells.append(total_cells)
+        return _download(
+            request,
+            file_format,
+            name=name,
+            title=title,
+            columns=columns,
+            rows=cells,
+            filters=filters,
+            refreshed=refreshed,
+        )
+    if form.cleaned_data.get("hide_empty"):
+        rows = [row for row in rows if any(getattr(row, c.name) for c in columns if c.numeric)]
+    shown = [
+        {
+            "cells": [(c.value(row), c.numeric) for c in columns],
+            "links": links(row) if links else [],
+        }
+        for row in rows
+    ]
+    context = {
+        "title": title,
+        "lead": lead,
+        "form": form,
+        "filters": filters,
+        "layout": _layout(request),
+        "refreshed": refreshed,
+        "columns": columns,
+        "rows": shown,
+        "total": total_cells[len(labels) :],
+        "label_columns": len(labels),
+        "links": bool(links),
+        "chart": chart,
+        "chart_label": chart_label,
+        "note": note,
+        "back": back,
+        "report": True,
+    }
+    return render(request, "reports/table.html", context)
+
+
+def _office_links(office, *, as_of=None):
+    """The further reports of an office: its districts and its last twelve months."""
+    return [
+        (
+            _("Districts"),
+            _link("reports:projects-by-district", office=office.code, as_of=as_of),
+        ),
+        (_("Month by month"), _link("reports:monthly", office=office.code)),
+    ]
+
+
+def projects_by_office(request):
+    """The national table's drill-down: the offices of a state (or every office
+    the user may read), with the same columns, and a TOTAL of distinct persons."""
+    form = ProjectsByOfficeForm(request.GET)
+    if refused := _report(request, form, "reports/table.html"):
+        return refused
+    chosen = form.cleaned_data
+    offices = _visible_offices(request.user, chosen["state"])
+    rows, total = figures.projects_by_office(
+        as_of=chosen["as_of"], offices=offices, project_type=chosen["type"]
+    )
+    as_of = chosen["as_of"].isoformat()
+    return _table(
+        request,
+        form,
+        name="projects-by-office",
+        title=_("Projects and participants by office"),
+        lead=_("Until %(date)s") % {"date": date_format(chosen["as_of"], "j F Y")},
+        columns=OFFICE + PROGRAMME,
+        rows=rows,
+        total=total,
+        labels=["TOTAL", _("TOTAL")],
+        chart=bar_chart((r.place.name, r.participants) for r in rows)
+        if len(rows) <= CHARTED
+        else None,
+        chart_label=_("Participants by office"),
+        note=_(
+            "Counts projects that started on or before the date and are not cancelled, and "
+            "participants who joined them on or before the date. The TOTAL counts a person "
+            "in two offices once."
+        ),
+        back=(
+            _("Projects and participants by state"),
+            _link("reports:projects-by-state", as_of=as_of, type=chosen["type"]),
+        ),  # fmt: skip
+        links=lambda row: _office_links(row.place, as_of=as_of),
+    )
+
+
+def projects_by_district(request):
+    form = ProjectsByDistrictForm(request.GET)
+    visible = Office.objects.filter(office_scope(request.user, ""))
+    office = get_object_or_404(visible.select_related("state"), code=request.GET.get("office"))
+    if refused := _report(request, form, "reports/table.html"):
+        return refused
+    chosen = form.cleaned_data
+    rows, total = figures.projects_by_district(
+        as_of=chosen["as_of"], office=office, project_type=chosen["type"]
+    )
+    for row in rows:
+        row.name = row.place.name if row.place else _("No district given")
+    columns = [Column("district", gettext_lazy("District"), attrgetter("name"), False)]
+    return _table(
+        request,
+        form,
+        name=f"projects-by-district-{office.code}",
+        title=_("Projects and participants of %(office)s by district") % {"office": office},
+        lead=_("Until %(date)s") % {"date": date_format(chosen["as_of"], "j F Y")},
+        columns=columns + PROGRAMME,
+        rows=rows,
+        total=total,
+        labels=["TOTAL"],
+        note=_("A project is in the district chosen for it; some have none."),
+        back=(
+            _("Projects and participants by office"),
+            _link(
+                "reports:projects-by-office",
+                state=office.state.code,
+                as_of=chosen["as_of"].isoformat(),
+                type=chosen["type"],
+            ),
+        ),  # fmt: skip
+    )
+
+
+def home_help_by_office(request):
+    form = HomeHelpByOfficeForm(request.GET)
+    if refused := _report(request, form, "reports/table.html"):
+        return refused
+    chosen = form.cleaned_data
+    offices = _visible_offices(request.user, chosen["state"])
+    rows, total = figures.home_help_by_office(
+        year=chosen["year"], offices=offices, client_type=chosen["client_type"]
+    )
+    return _table(
+        request,
+        form,
+        name="home-help-by-office",
+        title=_("Home Help Services by office"),
+        lead=_("In %(year)s") % {"year": chosen["year"]},
+        columns=[*OFFICE, CLIENTS_SERVED, VOLUNTEERS, VISITS, MINUTES],
+        rows=rows,
+        total=total,
+        labels=["TOTAL", _("TOTAL")],
+        file_total=False,
+        chart=bar_chart((r.place.name, r.clients_served) for r in rows)
+        if len(rows) <= CHARTED
+        else None,
+        chart_label=_("Clients served by office"),
+        note=_(
+            "Clients served and volunteers are distinct people with at least one visit in the "
+            "year; the TOTAL counts a person served by two offices once."
+        ),
+        back=(
+            _("Home Help Services by state"),
+            _link("reports:home-help", year=chosen["year"], client_type=chosen["client_type"]),
+        ),  # fmt: skip
+        links=lambda row: _office_links(row.place)[1:],
+    )
+
+
+def home_help_by_organisation(request):
+    form = HomeHelpByOrganisationForm(request.GET)
+    if refused := _report(request, form, "reports/table.html"):
+        return refused
+    chosen = form.cleaned_data
+    rows, total = figures.home_help_by_organisation(
+        year=chosen["year"], client_type=chosen["client_type"]
+    )
+    return _table(
+        request,
+        form,
+        name="home-help-by-organisation",
+        title=_("Home Help Services by organisation"),
+        lead=_("In %(year)s") % {"year": chosen["year"]},
+        columns=[
+            Column("organisation", gettext_lazy("Organisation"), lambda r: r.place.name, False),
+            VOLUNTEERS,
+            CLIENTS_SERVED,
+            VISITS,
+            MINUTES,
+        ],
+        rows=rows,
+        total=total,
+        labels=[_("TOTAL")],
+        file_total=False,
+        chart=bar_chart((row.place.name, row.visits) for row in rows if row.visits),
+        chart_label=_("Visits by organisation"),
+        note=_("The visits of each organisation's volunteers, in every office."),
+        back=(
+            _("Home Help Services by state"),
+            _link("reports:home-help", year=chosen["year"], client_type=chosen["client_type"]),
+        ),  # fmt: skip
+        links=lambda row: [(_("Month by month"), _link("reports:monthly", organisation=row.pk))],
+    )
+
+
+def constituencies(request):
+    """Coverage by parliamentary constituency: active cases today, and the clients
+    served and volunteers who visited them in the year."""
+    form = ConstituencyForm(request.GET)
+    if refused := _report(request, form, "reports/table.html"):
+        return refused
+    chosen = form.cleaned_data
+    rows, total = figures.coverage_by_constituency(
+        year=chosen["year"], client_type=chosen["client_type"], state=chosen["state"]
+    )
+    columns = [
+        Column("constituency_code", gettext_lazy("Code"), lambda r: r.place.code, False),
+        Column("constituency", gettext_lazy("Constituency"), lambda r: r.place.name, False),
+        Column("state_code", gettext_lazy("State code"), lambda r: r.place.state.code, False),
+        _figure("active_cases", gettext_lazy("Active cases today")),
+        CLIENTS_SERVED,
+        VOLUNTEERS,
+        VISITS,
+    ]
+    return _table(
+        request,
+        form,
+        name="home-help-by-constituency",
+        title=_("Home Help Services by parliamentary constituency"),
+        lead=_("In %(year)s") % {"year": chosen["year"]},
+        columns=columns,
+        rows=rows,
+        total=total,
+        labels=["TOTAL", _("TOTAL"), ""],
+        file_total=False,
+        note=_(
+            "Active cases are counted at the time of the figures; clients served, "
+            "volunteers and visits in the year, in the constituency where the client lives."
+        ),
+        back=(
+            _("Home Help Services by state"),
+            _link("reports:home-help", year=chosen["year"], client_type=chosen["client_type"]),
+        ),  # fmt: skip
+    )
+
+
+def monthly(request):
+    """Month by month and against the same month a year before: in the country, a
+    state, an office (in the user's scope) or an organisation."""
+    form = MonthlyForm(request.GET)
+    if refused := _report(request, form, "reports/monthly.html"):
+        return refused
+    chosen = form.cleaned_data
+    place = {}
+    if code := request.GET.get("office"):
+        visible = Office.objects.filter(office_scope(request.user, ""))
+        place["office"] = get_object_or_404(visible.select_related("state"), code=code)
+    elif chosen["state"]:
+        place["state"] = chosen["state"]
+    elif organisation := request.GET.get("organisation"):
+        if not organisation.isdigit():
+            raise Http404
+        place["organization"] = get_object_or_404(Organization, pk=organisation)
+    first, last = chosen["from"], chosen["to"]
+    year_before = first.replace(year=first.year - 1)
+    found = figures.monthly(first=year_before, last=last, **place)
+    earlier = {row["month"]: row for row in found}
+    rows = [MonthRow(row, earlier.get(row["month"].replace(year=row["month"].year - 1)))
+            for row in found if row["month"] >= first]  # fmt: skip
+    where = next(iter(place.values()), None)
+    where = str(where) if where else _("Malaysia")
+    filters = _filters(form)
+    filters += [(_("Office"), where, place["office"].code)] if "office" in place else []
+    if "organization" in place:
+        filters.append((_("Organisation"), where, place["organization"].pk))
+    file_format = request.GET.get("format", "")
+    if file_format in FILES:
+        return _download(
+            request,
+            file_format,
+            name="monthly",
+            title=_("Month by month: %(place)s") % {"place": where},
+            columns=MONTHLY,
+            rows=[[c.value(row) for c in MONTHLY] for row in rows],
+            filters=filters,
+            refreshed=figures.refreshed(),
+        )
+    months = [row.month for row in rows]
+    charts = [
+        (_("Participants joined and projects started"), line_chart(months, [
+            (_("Participants joined"), [r.participants_joined for r in rows]),
+            (_("Projects started"), [r.projects_started for r in rows]),
+        ])),
+        (_("Visits"), line_chart(months, [
+            (_("Visits"), [r.visits for r in rows]),
+            (_("The same month a year before"), [r.before("visits") for r in rows]),
+        ])),
+        (_("Clients visited and volunteers active"), line_chart(months, [
+            (_("Clients visited"), [r.clients_visited for r in rows]),
+            (_("Volunteers active"), [r.volunteers_active for r in rows]),
+        ])),
+    ]  # fmt: skip
+    context = {
+        "form": form,
+        "layout": _layout(request),
+        "place": where,
+        "first": first,
+        "last": last,
+        "place_fields": {"office": request.GET.get("office", "")} if "office" in place else {},
+        "filters": filters,
+        "refreshed": figures.refreshed(),
+        "columns": MONTHLY,
+        "rows": rows,
+        "charts": charts,
+        "report": True,
+    }
+    return render(request, "reports/monthly.html", context)
+
+
+class MonthRow:
+    """A month's figures, and those of the same month a year before."""
+
+    def __init__(self, figures, earlier):
+        self.__dict__.update(figures)
+        self.earlier = earlier
+        self.visits_change = self.change("visits")
+        self.clients_visited_change = self.change("clients_visited")
+
+    def before(self, name):
+        return self.earlier[name] if self.earlier else None
+
+    def change(self, name):
+        """The change from a year before, in per cent, or None without a base."""
+        base = self.before(name)
+        if not base:
+            return None
+        return round((getattr(self, name) - base) / base * 100)
+
+
+# Seconds for which the public page is kept: by this process and by browsers and proxies.
+STATS_SECONDS = 60
+
+
 @login_not_required
+@transaction.non_atomic_requests
 def stats(request):
-    """The public page: aggregates only, as JKM's website publishes them, but current."""
+    """The public page: aggregates only, as JKM's website publishes them, read from
+    the summaries. Every visitor who is not signed in gets the same page: it is
+    kept for a minute in this process (Django's default cache, which is per
+    process) and may be kept as long by browsers and proxies; it carries no form
+    and sets no cookie, so that nothing stops them (the language is chosen with
+    ?lang=, or by the browser's Accept-Language). A signed-in user gets the page
+    with their own header, kept by nobody."""
+    language = request.GET.get("lang")
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     form = HomeHelpReportForm(request.GET)
     year = form.cleaned_data["year"] if form.is_valid() else date.today().year
-    context = {
-        "projects": _projects(as_of=date.today()),
-        "home_help": _home_help(year=year),
-        "year": year,
-    }
-    return render(request, "reports/stats.html", context)
+
+    def page():
+        context = {
+            "projects": _projects(as_of=date.today()),
+            "home_help": _home_help(year=year),
+            "year": year,
+        }
+        return render(request, "reports/stats.html", context)
+
+    if request.user.is_authenticated:
+        return page()
+    key = f"reports:stats:{translation.get_language()}:{year}"
+    content = cache.get(key)
+    if content is None:
+        content = page().content
+        cache.set(key, content, STATS_SECONDS)
+    response = HttpResponse(content)
+    patch_cache_control(response, public=True, max_age=STATS_SECONDS)
+    return response

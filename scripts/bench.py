@@ -220,14 +220,35 @@ def serve_and_load(env, measured, options):
             "seconds": options.load_seconds,
             "connections": options.connections,
         }
-        if shutil.which("wrk"):
-            result.update(wrk(base, targets, options))
-        else:
-            result.update(python_load(base, targets, options))
+        load = wrk if shutil.which("wrk") else python_load
+        result.update(load(base, targets, options))
+        result["stats"] = stats_under_load(base, measured["cookies"]["officer"], options, load)
         return result
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def stats_under_load(base, officer_cookie, options, load):
+    """The public /stats/ cannot stop the service: anonymous connections on it
+    (no session) while an officer's worklist is timed, one request at a time."""
+    worklist = []
+    stop = time.monotonic() + options.load_seconds
+
+    def time_worklist():
+        while time.monotonic() < stop:
+            status, _, seconds, _ = request(base + "/homehelp/", officer_cookie)
+            worklist.append(seconds if status == 200 else float("inf"))
+
+    timer = threading.Thread(target=time_worklist)
+    timer.start()
+    result = load(base, [("/stats/", "")], options)
+    timer.join()
+    times = sorted(worklist)
+    result["worklist_p50_ms"] = round(statistics.median(times) * 1000, 1)
+    result["worklist_p95_ms"] = round(times[int(len(times) * 0.95)] * 1000, 1)
+    result["worklist_requests"] = len(times)
+    return result
 
 
 def request(url, cookie):
@@ -429,6 +450,24 @@ def write_docs(results):
             f"{load['p95_ms']} | {load['p99_ms']} | {load['max_ms']} | {load['errors']} | "
             f"{load['export_first_byte_ms']} | {load['export_complete_ms']} |"
         )
+    lines += [
+        "",
+        "## /stats/ under load, and an officer's worklist meanwhile",
+        "",
+        "Anonymous connections on the public statistics (no session, so the "
+        "process's cache answers); one officer requests the worklist again and again.",
+        "",
+        "| scale | connections | seconds | /stats/ requests/s | p50 ms | p95 ms | errors | worklist p50 ms | worklist p95 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scale, data in scales.items():
+        stats = data["load"].get("stats")
+        if stats:
+            lines.append(
+                f"| {scale} | {data['load']['connections']} | {data['load']['seconds']} | "
+                f"{stats['throughput_rps']} | {stats['p50_ms']} | {stats['p95_ms']} | "
+                f"{stats['errors']} | {stats['worklist_p50_ms']} | {stats['worklist_p95_ms']} |"
+            )
     notes = results.get("notes")
     if notes:
         lines += ["", "## Notes", "", notes.strip()]

@@ -208,6 +208,18 @@ def pages(office):
             period,
             lambda: queries.home_help_by_state(year=year),
         ),
+        page("report: projects by office, Selangor", "/reports/projects-by-office/?state=MY-10"),
+        page("report: projects by office, every office", "/reports/projects-by-office/"),
+        page(
+            "report: districts of an office", f"/reports/projects-by-district/?office={office.code}"
+        ),
+        page("report: home help by office", "/reports/home-help-by-office/"),
+        page("report: home help by organisation", "/reports/home-help-by-organisation/"),
+        page("report: coverage by constituency", "/reports/constituencies/"),
+        page("report: month by month, Malaysia", "/reports/monthly/"),
+        page("report: month by month, an office", f"/reports/monthly/?office={office.code}"),
+        page("home: HQ dashboard", "/"),
+        page("statistics (public, signed in)", "/stats/"),
         page("projects, first page", "/projects/"),
         page("projects, filtered", "/projects/?q=Kebun&status=completed&year=2015"),
         page(

@@ -2,6 +2,7 @@
 state officers of both states, HQ, an administrator and a user with no role."""
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import UserFactory
 from welfare.models import Office, Role, State
@@ -41,6 +42,8 @@ def _test_settings(settings):
     # tests that sign in as HQ or an administrator.
     settings.AXES_ENABLED = False
     settings.OTP_REQUIRED_ROLES = []
+    # The public statistics are kept in the process's cache: each test starts without.
+    cache.clear()
 
 
 _migrated_data = []

@@ -20,7 +20,7 @@ from tests.factories import (
 # and its release included).
 PAGES = {
     "/about/": 6,
-    "/stats/": 13,
+    "/stats/": 16,
     "/reports/": 6,
     "/projects/new/": 12,
     "/projects/{project}/participants/add/": 9,

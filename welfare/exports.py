@@ -25,12 +25,16 @@ def exported_note(user):
     return _("Exported by %(user)s on %(moment)s") % {"user": user.get_username(), "moment": moment}
 
 
-def table_response(file_format, filename, header, rows, *, exported_by=None, note_row=True):
+def table_response(
+    file_format, filename, header, rows, *, exported_by=None, note_row=True, notes=()
+):
     """file_format: "csv" or "xlsx"; rows: sequences of cells in the header's order.
     exported_by (a user) is named in the X-Exported-By header and, in a workbook,
     as its creator and, with note_row, on a second sheet; the data stay a plain
     table (header, then one line per row) that programs can read. Files with a
-    fixed layout (the reports) pass note_row=False."""
+    fixed layout (the reports) pass note_row=False, and say what made them in
+    `notes` (lines of a Notes sheet in a workbook; a CSV keeps its table alone,
+    and its file name says the filters)."""
     note = exported_note(exported_by) if exported_by else None
     if file_format == "xlsx":
         workbook = Workbook()
@@ -45,6 +49,10 @@ def table_response(file_format, filename, header, rows, *, exported_by=None, not
             workbook.properties.created = timezone.now().replace(tzinfo=None)
             if note_row:
                 workbook.create_sheet(_("Export")).append([note])
+        if notes:
+            sheet = workbook.create_sheet(_("Notes"))
+            for line in [*notes, note] if note else notes:
+                sheet.append([spreadsheet_safe(str(line))])
         content = BytesIO()
         workbook.save(content)
         response = HttpResponse(content.getvalue(), content_type=XLSX)

@@ -179,15 +179,17 @@ class User(AbstractUser):
 
     def office_scope(self, path):
         """A Q object that keeps the rows whose office (reached by the lookup
-        `path`) this user may see. The one place where access by office is decided."""
+        `path`, or "" for offices themselves) this user may see. The one place
+        where access by office is decided."""
+        office, state = (path, f"{path}__state") if path else ("pk", "state")
         if not (self.is_authenticated and self.is_active):
             return Q(pk__in=[])
         if self.sees_all_offices:
             return Q()
         if self.is_state_officer:
-            return Q(**{f"{path}__state": self.state_id})
+            return Q(**{state: self.state_id})
         if self.is_district_officer:
-            return Q(**{path: self.office_id})
+            return Q(**{office: self.office_id})
         return Q(pk__in=[])
 
 

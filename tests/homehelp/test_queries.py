@@ -41,8 +41,10 @@ def add_rows(office, rows):
 # (role in the menu); checking permissions costs 2 (user's and groups').
 PAGES = {
     # 4 + overdue, concerns, waiting, over caseload, quiet counts + overdue and
-    # concern rows + open referrals + visits to confirm + permissions
-    "worklist": ("/homehelp/", 15),
+    # concern rows + open referrals + visits to confirm + permissions + the
+    # office's month (its months of projects and of visits, the time of the
+    # figures: reports.templatetags)
+    "worklist": ("/homehelp/", 18),
     # 4 + count, page, volunteer choices of the filter + permissions
     "case-list": ("/homehelp/cases/", 9),
     # 4 + count, page, organisation choices of the filter + permissions

@@ -2,9 +2,10 @@ import csv
 import io
 from datetime import date
 
+from django.core.cache import cache
 from django.core.management import call_command
 
-from tests.factories import ParticipationFactory, VisitFactory
+from tests.factories import ParticipationFactory, ProjectFactory, VisitFactory
 
 PUBLISHED = [  # the seed page's table, until October 2012
     ("Perlis", 1, 6), ("Kedah", 2, 7), ("Perak", 3, 15), ("Selangor", 1, 5),
@@ -44,3 +45,49 @@ def test_demo_data_rebuilds_the_published_figures(client, hq):
     # The demo volunteer's phone page shows their open cases.
     assert client.login(username="volunteer.petaling", password="demo-welfare-2026")
     assert "Record a visit" in client.get("/homehelp/my/").text
+
+
+def test_stats_reads_the_summaries_only(client, db, refresh):
+    project = ProjectFactory(start_date=date(2020, 1, 1))
+    ParticipationFactory(project=project, joined_on=date(2020, 2, 1))
+    assert "Figures as at" not in client.get("/stats/").text  # never refreshed
+    cache.clear()
+    refresh()
+    page = client.get("/stats/").text
+    assert "Figures as at" in page
+    total = page.split("<tfoot")[1].split("</tfoot>")[0]
+    assert ">1<" in total
+
+
+def test_stats_is_kept_by_caches_and_sets_no_cookie(client, db, refresh,
+                                                     django_assert_num_queries):  # fmt: skip
+    refresh()
+    first = client.get("/stats/")
+    assert first.status_code == 200
+    assert not first.cookies  # no CSRF cookie, no session
+    assert "csrfmiddlewaretoken" not in first.text
+    assert "public" in first["Cache-Control"] and "max-age=60" in first["Cache-Control"]
+    # Served from this process's cache: no query at all.
+    with django_assert_num_queries(0):
+        again = client.get("/stats/")
+    assert again.content == first.content
+    assert not again.cookies
+
+
+def test_stats_in_malay_by_link_or_browser(client, db, refresh):
+    refresh()
+    assert "Statistik program" in client.get("/stats/", {"lang": "ms"}).text
+    assert "Statistik program" in client.get("/stats/", HTTP_ACCEPT_LANGUAGE="ms").text
+    assert "Programme statistics" in client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert 'href="?lang=ms&amp;year=' in client.get("/stats/").text
+
+
+def test_stats_of_a_signed_in_user_are_kept_by_nobody(client, officer, refresh):
+    refresh()
+    client.force_login(officer)
+    response = client.get("/stats/")
+    assert response.status_code == 200
+    assert "public" not in response.get("Cache-Control", "")
+    assert officer.username in response.text
+    client.logout()
+    assert officer.username not in client.get("/stats/").text

@@ -80,8 +80,12 @@ def test_report_workbook_names_its_creator_without_an_extra_row(signed_in):
     response = signed_in.get("/reports/home-help/?format=xlsx")
     workbook = workbook_of(response)
     assert workbook.properties.creator == "rahim"
-    assert len(workbook.worksheets) == 1
     assert workbook.active.max_row == 18
+    # What made the file, on a sheet of its own (the issue asks for it): the data
+    # sheet stays a plain table.
+    assert len(workbook.worksheets) == 2
+    notes = [row[0] for row in workbook["Notes"].iter_rows(values_only=True)]
+    assert notes[-1].startswith("Exported by rahim on ")
 
 
 def test_table_exports_neutralise_formulas_in_csv_and_xlsx(rf, officer):

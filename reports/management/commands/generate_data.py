@@ -19,6 +19,7 @@ from bisect import bisect_right
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -500,6 +501,7 @@ class Command(BaseCommand):
             f"Generated {writer.done:,} rows in {elapsed:.1f} s: "
             f"{writer.done / max(elapsed, 1e-9):,.0f} rows/s."
         )
+        call_command("refresh_reports", stdout=self.stdout)
 
     def models(self):
         return [

@@ -8,6 +8,7 @@ import random
 from datetime import date, timedelta
 
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count, Q
@@ -328,8 +329,13 @@ class Demo:
 class Command(BaseCommand):
     help = "Load the demo users and the demo data set. Safe to run more than once."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        self.load()
+        # After the data are committed: the refresh reads one snapshot of them.
+        call_command("refresh_reports", stdout=self.stdout)
+
+    @transaction.atomic
+    def load(self):
         self.load_users()
         if Organization.objects.filter(registration_number=DEMO_MARK).exists():
             self.stdout.write("Demo data already loaded.")

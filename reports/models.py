@@ -1,0 +1,259 @@
+"""The reports' figures, pre-aggregated from the programmes' rows by
+`manage.py refresh_reports` (reports.services.summaries_refresh), so that a report
+reads a few hundred rows instead of grouping millions.
+
+Nothing here is entered by anyone: every table is emptied and rebuilt whole from
+one snapshot of the rows, in one transaction, so the figures are exactly what the
+rows gave at `SummaryRefresh.taken_at`, and readers see the old figures until the
+new ones are complete. reports.queries computes the same tables from the rows
+directly: it is the reference the tests compare every cell with."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from homehelp.models import Case, Organization, Service
+from programs.models import Participation, Project
+from welfare.models import Constituency, District, Office, ScopedQuerySet, State
+
+
+class SummaryRefresh(models.Model):
+    """One row: when the figures were last rebuilt."""
+
+    taken_at = models.DateTimeField(_("figures as at"))
+    seconds = models.FloatField(_("seconds taken"))
+    rows = models.PositiveIntegerField(_("rows written"))
+
+    class Meta:
+        verbose_name = _("summary refresh")
+        verbose_name_plural = _("summary refreshes")
+
+    def __str__(self):
+        return str(self.taken_at)
+
+
+class Level(models.TextChoices):
+    """What a summary row counts over: the whole country, a state, an office, an
+    organisation or a constituency. Distinct people
+    cannot be added up from a level below, so each level has rows of its own."""
+
+    NATION = "nation", _("Malaysia")
+    STATE = "state", _("State")
+    OFFICE = "office", _("Office")
+    ORGANIZATION = "organization", _("Organisation")
+    CONSTITUENCY = "constituency", _("Parliamentary constituency")
+
+
+# The foreign keys have no constraint in the database: the rows are written
+# together from rows that have theirs, and a million checks at commit would
+# double the time of a refresh.
+
+
+class SummaryQuerySet(ScopedQuerySet):
+    """Office rows are scoped like the records they count (visible_to); rows of a
+    state or the nation have no office and are read by everyone, as the national
+    tables are."""
+
+    office_path = "office"
+
+
+class ProgrammeEntry(models.Model):
+    """A copy of what the projects report counts: one row per project that is not
+    cancelled (person empty) and one per participation in such a project, on the
+    day it starts to count (the later of the day joined and the project's start).
+    Read for the days of one month (the rest of an as-of date's figures come
+    from ProgrammeMonth) and for the districts of one office."""
+
+    state = models.ForeignKey(State, models.CASCADE, related_name="+", db_constraint=False)
+    office = models.ForeignKey(Office, models.CASCADE, related_name="+", db_constraint=False)
+    district = models.ForeignKey(
+        District, models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
+    project_type = models.CharField(max_length=30, choices=Project.ProjectType.choices)
+    status = models.CharField(max_length=20, choices=Project.Status.choices)
+    target_group = models.CharField(
+        max_length=20, blank=True, choices=Participation.TargetGroup.choices
+    )
+    # A number, not a foreign key: the row says nothing about the person, and
+    # purging a person must not wait for the next refresh.
+    person_id = models.BigIntegerField(null=True)
+    day = models.DateField()
+    month = models.DateField()  # the first of day's month: grouped by, never computed again
+
+    objects = SummaryQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"], name="reports_entry_day"),
+            # "Did this person count here before this month?"
+            models.Index(
+                fields=["person_id", "day"],
+                condition=models.Q(person_id__isnull=False),
+                name="reports_entry_person_day",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.office_id} {self.day}"
+
+
+class ProgrammeMonth(models.Model):
+    """Projects started, participants joined and persons counted for the first
+    time, per month, at a level, for a combination of filters: an empty
+    project_type, status or target_group means "any" (any status but cancelled).
+    Nation and state rows exist for every combination; office rows for the
+    project type only (the districts of an office are counted from its
+    entries). Projects do not depend on the target group: they
+    are in the rows whose target_group is empty. A key may have more than one
+    row (projects and persons are written apart): readers sum."""
+
+    level = models.CharField(max_length=12, choices=Level.choices)
+    state = models.ForeignKey(
+        State, models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
+    office = models.ForeignKey(
+        Office, models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
+    project_type = models.CharField(max_length=30, blank=True)
+    status = models.CharField(max_length=20, blank=True)
+    target_group = models.CharField(max_length=20, blank=True)
+    month = models.DateField()
+    projects = models.PositiveIntegerField(db_default=0)
+    participants = models.PositiveIntegerField(db_default=0)
+    persons = models.PositiveIntegerField(db_default=0)
+
+    objects = SummaryQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["level", "project_type", "status", "target_group", "month"],
+                name="reports_programme_month_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.month:%Y-%m}"
+
+
+class HomeHelpFigure(models.Model):
+    """Visits, minutes and the distinct clients and volunteers who had them, in a
+    year (month empty) or a month, at a level, for one client type or any (empty).
+    Monthly rows are kept for any client type only: the trends."""
+
+    level = models.CharField(max_length=12, choices=Level.choices)
+    state = models.ForeignKey(
+        State, models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
+    office = models.ForeignKey(
+        Office, models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
+    constituency = models.ForeignKey(
+        Constituency, models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
+    client_type = models.CharField(max_length=10, blank=True)
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField(null=True)
+    visits = models.PositiveIntegerField()
+    minutes = models.PositiveBigIntegerField()
+    clients = models.PositiveIntegerField()
+    volunteers = models.PositiveIntegerField()
+
+    objects = SummaryQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["level", "year", "month", "client_type"], name="reports_home_help_key"
+            ),
+            models.Index(fields=["office", "year", "month"], name="reports_home_help_office"),
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.year}"
+
+
+class VisitRow(models.Model):
+    """What the home help figures count, one row per visit, with the places it
+    counts in: a temporary table that exists only while a refresh runs
+    (reports.services), so that each of the figures' grouped counts reads one
+    narrow table instead of joining the visits to their cases, offices and
+    volunteers again."""
+
+    visit = models.BigIntegerField(primary_key=True, db_column="c_visit")
+    state = models.ForeignKey(
+        State, models.DO_NOTHING, db_column="c_state", related_name="+", db_constraint=False
+    )
+    office = models.ForeignKey(
+        Office, models.DO_NOTHING, db_column="c_office", related_name="+", db_constraint=False
+    )
+    organization = models.ForeignKey(
+        Organization,
+        models.DO_NOTHING,
+        db_column="c_organization",
+        related_name="+",
+        db_constraint=False,
+    )
+    constituency = models.ForeignKey(
+        Constituency,
+        models.DO_NOTHING,
+        db_column="c_constituency",
+        related_name="+",
+        db_constraint=False,
+    )
+    constituency_state = models.ForeignKey(
+        State,
+        models.DO_NOTHING,
+        db_column="c_constituency_state",
+        related_name="+",
+        db_constraint=False,
+    )
+    client_type = models.CharField(max_length=10, db_column="c_client_type")
+    client = models.BigIntegerField(db_column="c_client")
+    volunteer = models.BigIntegerField(db_column="c_volunteer")
+    year = models.IntegerField(db_column="c_year")
+    month = models.IntegerField(db_column="c_month")
+    minutes = models.IntegerField(db_column="c_minutes")
+
+    class Meta:
+        managed = False
+        db_table = "reports_visit_rows"
+
+    def __str__(self):
+        return str(self.visit)
+
+
+class ServiceYear(models.Model):
+    """Visits in a year that gave a service, by client type."""
+
+    year = models.PositiveSmallIntegerField()
+    client_type = models.CharField(max_length=10, choices=Case.ClientType.choices)
+    service = models.ForeignKey(Service, models.CASCADE, related_name="+", db_constraint=False)
+    visits = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.service_id} {self.year}"
+
+
+class CaseToday(models.Model):
+    """Cases as they stand at the refresh, per office, constituency and client
+    type: active ones (coverage), active ones overdue for a visit, cases with an
+    open concern, and cases waiting for a volunteer (the dashboards)."""
+
+    state = models.ForeignKey(State, models.CASCADE, related_name="+", db_constraint=False)
+    office = models.ForeignKey(Office, models.CASCADE, related_name="+", db_constraint=False)
+    constituency = models.ForeignKey(
+        Constituency, models.CASCADE, related_name="+", db_constraint=False
+    )
+    client_type = models.CharField(max_length=10, choices=Case.ClientType.choices)
+    active = models.PositiveIntegerField()
+    overdue = models.PositiveIntegerField()
+    open_concerns = models.PositiveIntegerField()
+    waiting = models.PositiveIntegerField()
+
+    objects = SummaryQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.office_id} {self.constituency_id}"

@@ -1,0 +1,273 @@
+"""Every cell of every report read from the summaries (reports.figures) equals the
+same report computed from the rows (reports.queries), on random data built to
+hit the hard cases: as-of dates on and either side of each start and join day
+and of month ends, cancelled projects, people in two states and in several
+projects of one office, projects without a district, clients with cases in two
+states, volunteers of two organisations, and records entered after a refresh
+with dates in the past."""
+
+import random
+from datetime import date, timedelta
+from itertools import product
+
+import pytest
+from django.db.models import Count
+
+from homehelp.models import Case, Service
+from programs.models import Participation, Project
+from reports import figures, queries
+from reports.models import SummaryRefresh
+from tests.factories import (
+    CaseFactory,
+    OrganizationFactory,
+    ParticipationFactory,
+    PersonFactory,
+    ProjectFactory,
+    VisitFactory,
+    VolunteerFactory,
+)
+from welfare.models import Constituency, District, Office, State
+
+OFFICES = ["PKMD-1005", "PKMD-1001", "PKMD-0302", "PKMD-0101", "PKMD-0305"]
+DAYS = [date(2012, 9, 30), date(2012, 10, 1), date(2012, 10, 15), date(2012, 10, 31)]
+DAYS += [date(2012, 11, 1), date(2012, 11, 2), date(2013, 1, 1)]
+PROGRAMME = ["projects", "participants", "persons"]
+HOME_HELP = ["clients_served", "volunteers", "visits", "minutes", "hours"]
+TYPES = ["", *Project.ProjectType.values]
+STATUSES = ["", *Project.Status.values]
+GROUPS = ["", *Participation.TargetGroup.values]
+CLIENT_TYPES = ["", *Case.ClientType.values]
+
+
+def cells(rows, total, names):
+    """What a report shows: each row's key and figures, then the total."""
+    return [(row.pk, *(getattr(row, name) for name in names)) for row in rows], {
+        name: total[name] for name in names
+    }
+
+
+def add_programme(rng, *, projects, people):
+    offices = list(Office.objects.filter(code__in=OFFICES))
+    for _ in range(projects):
+        office = rng.choice(offices)
+        districts = list(office.districts.all())
+        start = rng.choice(DAYS) + timedelta(days=rng.randint(-2, 2))
+        project = ProjectFactory(
+            office=office,
+            district=rng.choice([None, *districts]),
+            project_type=rng.choice(Project.ProjectType.values),
+            status=rng.choice(Project.Status.values),
+            start_date=start,
+        )
+        for person in rng.sample(people, rng.randint(0, 6)):
+            ParticipationFactory(
+                project=project,
+                person=person,
+                target_group=rng.choice(Participation.TargetGroup.values),
+                # Some joined before the project started: they count from its start.
+                joined_on=start + timedelta(days=rng.randint(-3, 40)),
+            )
+
+
+def add_home_help(rng, *, cases):
+    offices = list(Office.objects.filter(code__in=OFFICES))
+    organizations = OrganizationFactory.create_batch(2)
+    volunteers = {
+        office.pk: [
+            VolunteerFactory(office=office, organization=rng.choice(organizations))
+            for _ in range(3)
+        ]
+        for office in offices
+    }
+    days = [date(2023, 12, 31), date(2024, 1, 1), date(2024, 1, 31), date(2024, 2, 1)]
+    days += [date(2024, 12, 31), date(2025, 1, 1), date(2025, 6, 30)]
+    for index in range(cases):
+        office = rng.choice(offices)
+        client = PersonFactory(date_of_birth=date(1940, 1, 1))
+        # A client whose first case, in another state, closed before this one.
+        if index % 4 == 0:
+            elsewhere = next(o for o in offices if o.state_id != office.state_id)
+            earlier = CaseFactory(
+                client=client,
+                office=elsewhere,
+                constituency=rng.choice(list(Constituency.objects.filter(state=elsewhere.state))),
+                status="closed",
+                close_reason="moved",
+                opened_on=date(2023, 1, 1),
+                closed_on=date(2024, 1, 31),
+            )
+            for day in rng.sample(days[:3], 2):
+                VisitFactory(
+                    case=earlier, volunteer=rng.choice(volunteers[elsewhere.pk]), visited_on=day
+                )
+        oku = rng.random() < 0.3
+        case = CaseFactory(
+            client=client,
+            office=office,
+            client_type="oku" if oku else "senior",
+            oku_card_number="OKU1" if oku else "",
+            constituency=rng.choice(list(Constituency.objects.filter(state=office.state))),
+            status=rng.choice(["active", "active", "suspended", "referred"]),
+            opened_on=date(2023, 6, 1),
+            visit_every_days=rng.choice([7, 30, 366]),
+        )
+        for _ in range(rng.randint(0, 5)):
+            visit = VisitFactory(
+                case=case,
+                volunteer=rng.choice(volunteers[office.pk]),
+                visited_on=rng.choice(days[3:]),
+                minutes=rng.choice([20, 45, 60, 95]),
+                concern=rng.random() < 0.2,
+            )
+            visit.services.set(rng.sample(list(Service.objects.all()), rng.randint(0, 3)))
+
+
+@pytest.fixture
+def random_rows(db):
+    rng = random.Random(16)
+    # An office with two districts, so that its projects split three ways.
+    petaling = Office.objects.get(code="PKMD-1005")
+    petaling.districts.add(District.objects.filter(state=petaling.state).exclude(
+        offices=petaling
+    ).first())  # fmt: skip
+    people = PersonFactory.create_batch(40)
+    add_programme(rng, projects=60, people=people)
+    add_home_help(rng, cases=24)
+    return rng
+
+
+def boundary_days():
+    """Each start and join day, the day before and after, and the ends of months."""
+    days = set(DAYS)
+    for day in Project.objects.values_list("start_date", flat=True):
+        days |= {day - timedelta(days=1), day, day + timedelta(days=1)}
+    for day in Participation.objects.values_list("joined_on", flat=True):
+        days |= {day - timedelta(days=1), day}
+    return sorted(days)
+
+
+def assert_programme_equal(rng):
+    days = boundary_days()
+    combinations = list(product(TYPES, STATUSES, GROUPS))
+    for as_of in days:
+        # Every combination of the filters around the end of October, a sample
+        # of them on the other days.
+        chosen = combinations if as_of in DAYS[1:5] else rng.sample(combinations, 3)
+        for project_type, status, target_group in chosen:
+            filters = {"project_type": project_type, "status": status, "target_group": target_group}
+            live = queries.projects_by_state(as_of=as_of, **filters)
+            read = figures.projects_by_state(as_of=as_of, **filters)
+            assert cells(*read, PROGRAMME) == cells(*live, PROGRAMME), (as_of, filters)
+    every = list(Office.objects.all())
+    selangor = list(Office.objects.filter(state__code="MY-10"))
+    for as_of in rng.sample(days, 12) + DAYS:
+        for project_type in rng.sample(TYPES, 2):
+            for offices in (every, selangor, selangor[:1]):
+                live = queries.projects_by_office(
+                    as_of=as_of, offices=offices, project_type=project_type
+                )
+                read = figures.projects_by_office(
+                    as_of=as_of, offices=offices, project_type=project_type
+                )
+                assert cells(*read, PROGRAMME) == cells(*live, PROGRAMME), (as_of, project_type)
+            for office in Office.objects.filter(code__in=OFFICES):
+                live = queries.projects_by_district(
+                    as_of=as_of, office=office, project_type=project_type
+                )
+                read = figures.projects_by_district(
+                    as_of=as_of, office=office, project_type=project_type
+                )
+                assert cells(*read, PROGRAMME) == cells(*live, PROGRAMME), (as_of, office)
+
+
+def assert_home_help_equal():
+    every = list(Office.objects.all())
+    kelantan = list(Office.objects.filter(state__code="MY-03"))
+    for year, client_type in product([2023, 2024, 2025, 2026], CLIENT_TYPES):
+        filters = {"year": year, "client_type": client_type}
+        for report in ("home_help_by_state", "home_help_by_organisation"):
+            live = getattr(queries, report)(**filters)
+            read = getattr(figures, report)(**filters)
+            assert cells(*read, HOME_HELP) == cells(*live, HOME_HELP), (report, filters)
+        for offices in (every, kelantan, kelantan[:1]):
+            live = queries.home_help_by_office(offices=offices, **filters)
+            read = figures.home_help_by_office(offices=offices, **filters)
+            assert cells(*read, HOME_HELP) == cells(*live, HOME_HELP), filters
+        for state in (None, State.objects.get(code="MY-10")):
+            names = ["active_cases", *HOME_HELP[:-1]]
+            live = queries.coverage_by_constituency(state=state, **filters)
+            read = figures.coverage_by_constituency(state=state, **filters)
+            assert cells(*read, names) == cells(*live, names), (state, filters)
+        live = [(s.pk, s.visits_given) for s in queries.services_given(**filters)]
+        assert [(s.pk, s.visits_given) for s in figures.services_given(**filters)] == live
+    for client_type in CLIENT_TYPES:
+        assert figures.coverage(client_type=client_type) == queries.coverage(
+            client_type=client_type
+        )
+
+
+def assert_monthly_equal():
+    office = Office.objects.get(code="PKMD-0302")
+    organization = Office.objects.get(code="PKMD-1005").volunteers.first().organization
+    places = [{}, {"state": office.state}, {"office": office}, {"organization": organization}]
+    for place in places:
+        for first, last in [
+            (date(2012, 8, 1), date(2013, 2, 1)),
+            (date(2023, 11, 1), date(2025, 7, 1)),
+        ]:
+            live = queries.monthly(first=first, last=last, **place)
+            assert figures.monthly(first=first, last=last, **place) == live, place
+
+
+def test_every_cell_read_from_the_summaries_equals_the_rows(random_rows, refresh):
+    refresh()
+    assert_programme_equal(random_rows)
+    assert_home_help_equal()
+    assert_monthly_equal()
+    # The data really have what the test is about.
+    assert Project.objects.filter(status="cancelled").exists()
+    assert Project.objects.filter(district=None).exists()
+    in_two_states = (
+        Participation.objects.values("person")
+        .annotate(states=Count("project__office__state", distinct=True))
+        .filter(states__gt=1)
+    )
+    assert in_two_states.exists()
+
+
+def test_records_entered_late_count_after_the_next_refresh(random_rows, refresh):
+    refresh()
+    before = SummaryRefresh.objects.get().taken_at
+    as_of = date(2012, 10, 31)
+    counted = figures.projects_by_state(as_of=as_of)[1]
+    # Entered today, dated years ago: a project, people joining it and an old
+    # project, and a visit of last year.
+    office = Office.objects.get(code="PKMD-0302")
+    project = ProjectFactory(office=office, start_date=date(2012, 10, 31), status="completed")
+    for person in PersonFactory.create_batch(3):
+        ParticipationFactory(project=project, person=person, joined_on=date(2012, 10, 1))
+    ParticipationFactory(
+        project=Project.objects.exclude(status="cancelled").filter(start_date__lte=as_of).first(),
+        person=PersonFactory(),
+        joined_on=date(2012, 10, 31),
+    )
+    Project.objects.filter(pk=project.pk).update(status="active")
+    VisitFactory(case=Case.objects.filter(status="active").first(), visited_on=date(2024, 1, 1))
+    # Until the next refresh, the reports keep the figures of the last one.
+    assert figures.projects_by_state(as_of=as_of)[1] == counted
+    assert queries.projects_by_state(as_of=as_of)[1] != counted
+    refresh()
+    assert SummaryRefresh.objects.get().taken_at > before
+    assert_programme_equal(random_rows)
+    assert_home_help_equal()
+    assert_monthly_equal()
+
+
+def test_a_refresh_with_no_rows_gives_zeros(refresh):
+    refresh()
+    states, total = figures.projects_by_state(as_of=date.today())
+    assert total == {"projects": 0, "participants": 0, "persons": 0}
+    assert cells(states, total, PROGRAMME) == cells(
+        *queries.projects_by_state(as_of=date.today()), PROGRAMME
+    )
+    assert figures.home_help_by_state(year=2025)[1]["clients_served"] == 0
