@@ -240,7 +240,9 @@ def test_templates_read_back_as_a_valid_import(client, officer, project, file_fo
     template = client.get(url)
     assert template.status_code == 200
     preview = upload(
-        client, import_url(project), SimpleUploadedFile(f"template.{file_format}", template.content)
+        client,
+        import_url(project),
+        SimpleUploadedFile(f"template.{file_format}", template.getvalue()),
     )
     assert errors_of(preview) == []
     assert preview.context["new_count"] == 1
