@@ -144,12 +144,15 @@ class CaseForm(VersionedForm, UserForm):
             self.fields["constituency"].error_messages["invalid_choice"] = _(
                 "Choose a constituency in %(state)s."
             ) % {"state": self.office.state}
-        self.fields["volunteer"].queryset = volunteers.select_related("person")
-        self.fields["volunteer"].error_messages["invalid_choice"] = _(
-            "Choose a trained, active volunteer of this office."
-        )
         self.fields["constituency"].queryset = constituencies
-        self.fields["needs"].queryset = Service.objects.all()
+        # The import's rows have neither (homehelp.imports.CaseRowForm).
+        if "volunteer" in self.fields:
+            self.fields["volunteer"].queryset = volunteers.select_related("person")
+            self.fields["volunteer"].error_messages["invalid_choice"] = _(
+                "Choose a trained, active volunteer of this office."
+            )
+        if "needs" in self.fields:
+            self.fields["needs"].queryset = Service.objects.all()
         if self.instance.status == Case.Status.CLOSED:
             # Closing has its own form; a closed case keeps its dates and status.
             self.fields["status"].disabled = True

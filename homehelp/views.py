@@ -52,7 +52,7 @@ from homehelp.models import (
 )
 from welfare import people
 from welfare.audit import history_in_words
-from welfare.exports import table_response
+from welfare.exports import CHUNK_SIZE, labels, table_response, yes_no
 from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog
@@ -764,17 +764,18 @@ def organization_export(request, file_format):
         _("Phone"),
         _("Email"),
     ]
+    kinds = labels(Organization.Kind)
     rows = (
         [
             o.name,
             o.registration_number,
-            o.get_kind_display(),
+            kinds.get(o.kind, o.kind),
             o.office.name if o.office else _("National"),
             o.contact_person,
             o.phone,
             o.email,
         ]
-        for o in filtered_organizations(request).qs
+        for o in filtered_organizations(request).qs.iterator(chunk_size=CHUNK_SIZE)
     )
     people.log_access(request.user, None, "organisations", action=AccessLog.Action.EXPORT)
     return table_response(file_format, "organisations", header, rows, exported_by=request.user)
@@ -796,6 +797,7 @@ def volunteer_export(request, file_format):
         _("Open cases"),
         _("Last activity"),
     ]
+    yes = yes_no()
     rows = (
         [
             v.person.name,
@@ -803,12 +805,12 @@ def volunteer_export(request, file_format):
             v.organization.name,
             v.office.name,
             v.trained_on,
-            _("yes") if v.active else _("no"),
+            yes[v.active],
             v.max_cases,
             v.open_cases,
             v.last_activity_on,
         ]
-        for v in volunteers
+        for v in volunteers.iterator(chunk_size=CHUNK_SIZE)
     )
     return table_response(file_format, "volunteers", header, rows, exported_by=request.user)
 
@@ -829,21 +831,22 @@ def case_export(request, file_format):
         _("Last visit"),
         _("Next visit due"),
     ]
+    types, statuses = labels(Case.ClientType), labels(Case.Status)
     rows = (
         [
             case.client.name,
             disclosure.mykad(case.client),
-            case.get_client_type_display(),
+            types[case.client_type],
             case.office.name,
             str(case.constituency),
             case.volunteer.person.name if case.volunteer else "",
-            case.get_status_display(),
+            statuses[case.status],
             case.opened_on,
             case.closed_on,
             case.last_visited_on,
             case.visit_due_on if case.is_open else None,
         ]
-        for case in cases
+        for case in cases.iterator(chunk_size=CHUNK_SIZE)
     )
     return table_response(file_format, "cases", header, rows, exported_by=request.user)
 
@@ -864,6 +867,7 @@ def visit_export(request, file_format):
         _("Concern"),
         _("Concern resolved on"),
     ]
+    services, yes = labels(Service.Code), yes_no()
     rows = (
         [
             visit.visited_on,
@@ -872,11 +876,11 @@ def visit_export(request, file_format):
             visit.case.office.name,
             visit.volunteer.person.name,
             visit.minutes,
-            ", ".join(str(service) for service in visit.services.all()),
-            _("yes") if visit.concern else _("no"),
+            ", ".join(services[service.code] for service in visit.services.all()),
+            yes[visit.concern],
             visit.concern_resolved_on,
         ]
-        for visit in visits
+        for visit in visits.iterator(chunk_size=CHUNK_SIZE)
     )
     return table_response(file_format, "visits", header, rows, exported_by=request.user)
 

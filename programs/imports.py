@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.forms import ParticipantAddForm
 from programs.models import Participation
-from welfare.imports import Column, Import, ImportRowForm, bulk_create, choice_lookup, in_batches
+from welfare.imports import Column, Import, ImportRowForm, choice_lookup, in_batches
 from welfare.models import Person
 
 TARGET_GROUPS_MS = {
@@ -48,6 +48,8 @@ class ParticipantRowForm(ImportRowForm, ParticipantAddForm):
 class ParticipantImport(Import):
     title = _("Import participants")
     filename = "participants-template"
+    model = Participation
+    person_field = "person"
     columns = [
         *PERSON_COLUMNS,
         Column(
@@ -78,18 +80,10 @@ class ParticipantImport(Import):
             )
         )
 
-    def row_form(self, data, found, result):
+    def row_form(self, data, found, key):
         return ParticipantRowForm(
             data, project=self.target, user=self.user, enrolled=self.enrolled, **found
         )
 
     def office_of(self, result):
         return self.target.office
-
-    def create(self, results):
-        participations = []
-        for result in results:
-            participation = result.form.instance
-            participation.person = result.person
-            participations.append(participation)
-        return bulk_create(Participation, participations, self.user)

@@ -22,7 +22,15 @@ from programs.imports import ParticipantImport
 from programs.models import Activity, Participation, Project
 from welfare import people
 from welfare.audit import history_in_words
-from welfare.exports import exported_note, spreadsheet_safe, table_response
+from welfare.exports import (
+    CHUNK_SIZE,
+    Echo,
+    csv_lines,
+    exported_note,
+    labels,
+    spreadsheet_safe,
+    table_response,
+)
 from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog, per_row
@@ -216,13 +224,6 @@ def activity_delete(request, pk):
     )
 
 
-class Echo:
-    """csv.writer writes a row into this and gets the line back, to stream it."""
-
-    def write(self, line):
-        return line
-
-
 def participants_csv(request, pk):
     """The participant list for an attendance sheet, MyKad masked. Streamed: the first lines leave while later
     participants are still being read; the access log is written before."""
@@ -235,7 +236,6 @@ def participants_csv(request, pk):
         project,
         action=AccessLog.Action.EXPORT,
     )
-    writer = csv.writer(Echo())
     # The title row also says who exported the list and when.
     title = [spreadsheet_safe(project.name), exported_note(request.user)]
     header = [
@@ -248,26 +248,28 @@ def participants_csv(request, pk):
         _("Signature"),
     ]
 
+    groups = labels(Participation.TargetGroup)
+    # Read while the first lines travel, a chunk at a time.
+    rows = (
+        [
+            number,
+            participation.person.name,
+            # A sheet passed round a hall: masked for everyone.
+            mask_mykad(participation.person.mykad),
+            groups[participation.target_group],
+            participation.joined_on.isoformat(),
+            participation.left_on.isoformat() if participation.left_on else "",
+            "",
+        ]
+        for number, participation in enumerate(
+            participations.iterator(chunk_size=CHUNK_SIZE), start=1
+        )
+    )
+
     def lines():
         yield "\ufeff"  # so that Excel reads UTF-8
-        yield writer.writerow(title)
-        yield writer.writerow(header)
-        # Read while the first lines travel; one query, not a server-side cursor
-        # (iterator()), for which PostgreSQL plans to return the first rows fast
-        # rather than all of them.
-        for number, participation in enumerate(participations, start=1):
-            yield writer.writerow(
-                [
-                    number,
-                    spreadsheet_safe(participation.person.name),
-                    # A sheet passed round a hall: masked for everyone.
-                    mask_mykad(participation.person.mykad),
-                    participation.get_target_group_display(),
-                    participation.joined_on.isoformat(),
-                    participation.left_on.isoformat() if participation.left_on else "",
-                    "",
-                ]
-            )
+        yield csv.writer(Echo()).writerow(title)
+        yield from csv_lines(header, rows)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -290,19 +292,20 @@ def project_export(request, file_format):
         _("Budget (RM)"),
         _("Participants"),
     ]
+    types, statuses = labels(Project.ProjectType), labels(Project.Status)
     rows = (
         [
             project.name,
-            project.get_project_type_display(),
+            types[project.project_type],
             project.office.name,
             project.district.name if project.district else "",
-            project.get_status_display(),
+            statuses[project.status],
             project.start_date,
             project.end_date,
             project.budget,
             project.participant_count,
         ]
-        for project in filtered_projects(request).qs
+        for project in filtered_projects(request).qs.iterator(chunk_size=CHUNK_SIZE)
     )
     people.log_access(request.user, None, "projects", action=AccessLog.Action.EXPORT)
     return table_response(file_format, "projects", header, rows, exported_by=request.user)
@@ -315,15 +318,18 @@ def participants_xlsx(request, pk):
     disclosure = people.disclosure_for(request)
     disclosure.prime(person_ids)
     header = [_("Name"), _("MyKad number"), _("Target group"), _("Joined on"), _("Left on")]
+    groups = labels(Participation.TargetGroup)
     rows = (
         [
             participation.person.name,
             disclosure.mykad(participation.person),
-            participation.get_target_group_display(),
+            groups[participation.target_group],
             participation.joined_on,
             participation.left_on,
         ]
-        for participation in project.participations.select_related("person")
+        for participation in project.participations.select_related("person").iterator(
+            chunk_size=CHUNK_SIZE
+        )
     )
     return table_response(
         "xlsx", f"project-{project.pk}-participants", header, rows, exported_by=request.user

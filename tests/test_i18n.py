@@ -212,7 +212,7 @@ def test_form_errors_read_in_bm(client, officer):
 
 def _csv(response):
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.getvalue().decode())))
 
 
 CSV_REPORTS = [
@@ -253,7 +253,7 @@ def test_csv_in_bm_has_bm_headings(client, hq, path, contract, malay):
 def test_excel_in_bm_has_bm_headings(client, hq):
     client.force_login(hq)
     response = _bm(client).get("/reports/projects-by-state/", {"format": "xlsx"})
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     assert [cell.value for cell in sheet[1]][:3] == ["Kod negeri", "Negeri", "Bilangan projek"]
 
 

@@ -257,6 +257,10 @@ class PersonByMyKadForm(UserForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["mykad", *PERSON_DETAILS])
+        self.look_up_person()
+
+    def look_up_person(self):
+        """The person of the MyKad typed, whose details then leave the form."""
         typed = (
             self.data.get(self.add_prefix("mykad")) if self.is_bound else self.initial.get("mykad")
         )

@@ -1,41 +1,45 @@
-"""Bulk import from CSV and Excel files, in two steps: upload, then a preview of
-every row (what will be created, which people are already recorded, every error
-with its row and column), then confirm. Nothing is written while a row has an
-error, and everything is written in one transaction with bulk inserts.
+"""Bulk import from CSV and Excel files, in two steps: upload, then a preview
+(what will be created, which people are already recorded, the errors with their
+row and column), then confirm. Nothing is written while a row has an error, and
+everything is written in one transaction with bulk inserts.
 
 Each row is checked by the same ModelForm as the page that records one such row
 (a subclass that looks people and choices up in what was loaded once for the
-whole file, instead of one query per row), so the messages read the same.
+whole file, instead of one query per row), so the messages read the same; the
+form is built once and bound to each row in turn. What a correct file will write
+is kept in the database (StagedImport) between the two steps, and the
+confirmation checks again only the rows whose person may have changed since.
 Each app describes its import with an `Import` subclass next to its forms."""
 
+import copy
 import csv
+import functools
 import io
-import json
 import logging
 import re
 import secrets
 import struct
-import tempfile
-import time
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.expressions import DatabaseDefault
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
-from simple_history.utils import bulk_create_with_history
 
 from welfare.audit import history_attrs
 from welfare.exports import table_response
-from welfare.models import Office, Person
+from welfare.models import Office, Person, StagedImport
+from welfare.mykad import normalize_mykad
 from welfare.people import disclosure_for, find_many_by_mykad
 
 logger = logging.getLogger(__name__)
@@ -62,7 +66,6 @@ XLSX_SHEET = re.compile(r"xl/worksheets/\w+\.xml", re.ASCII)
 XLSX_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
 BATCH_SIZE = 1000
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-STAGING_DIR = Path(tempfile.gettempdir()) / "welfare-imports"
 STAGING_HOURS = 24
 
 
@@ -84,9 +87,12 @@ class Column:
         return {simplify(h) for h in (self.key, self.heading, self.heading_ms, *self.aliases)}
 
 
+@functools.lru_cache(maxsize=4096)
 def simplify(text):
     """Headings and choice values compare without case, spaces or punctuation:
-    "No. MyKad" = "no mykad", "Tarikh lahir:" = "tarikh lahir"."""
+    "No. MyKad" = "no mykad", "Tarikh lahir:" = "tarikh lahir". Cached: the
+    rows of a file repeat their choices (a target group, an office) thousands
+    of times."""
     return "".join(ch for ch in str(text).casefold() if ch.isalnum())
 
 
@@ -127,7 +133,11 @@ class ImportRowForm:
     """Mixin for the row forms. People are found in what was looked up once for
     the whole file (welfare.people.find_many_by_mykad): `people` {mykad: person}
     and `refused` {mykad: why}. The database constraints are checked by the
-    insert itself; their messages are repeated in the models' clean(), which does run."""
+    insert itself; their messages are repeated in the models' clean(), which does run.
+
+    One form is built per import (and office, for records that name theirs): its
+    fields, querysets and messages once. for_row() gives a copy bound to one row,
+    which costs that row's cleaning only and is dropped once the row is checked."""
 
     def __init__(self, *args, people, refused, **kwargs):
         self.people, self.refused = people, refused
@@ -140,10 +150,47 @@ class ImportRowForm:
                     "Enter the date as YYYY-MM-DD or DD/MM/YYYY."
                 )
 
+    def for_row(self, data):
+        """This form bound to `data`, with a new instance: the fields are shared
+        (cleaning reads them, never changes them), the dict of them is not (a
+        person already recorded takes their details out of it)."""
+        form = copy.copy(self)
+        form.data = data
+        form.is_bound = True
+        form.fields = self.fields.copy()
+        form._bound_fields_cache = {}
+        form._errors = None
+        form.instance = new_copy(self.instance)
+        form.look_up_person()
+        return form
+
+    def validate_unique(self):
+        """Left to the insert: the rows' models have no unique field but their id,
+        and their unique constraints are the database's (see above)."""
+
     def find_person(self, mykad):
         if mykad in self.refused:
             raise ValidationError(self.refused[mykad])
         return self.people.get(mykad)
+
+    def _get_validation_exclusions(self):
+        # A choice found in what was loaded for the file is a row of its table:
+        # the model's check of the foreign key would ask the database again, per row.
+        exclude = super()._get_validation_exclusions()
+        exclude.update(
+            name for name, field in self.fields.items() if isinstance(field, PreloadedChoiceField)
+        )
+        return exclude
+
+
+def new_copy(instance):
+    """A copy of an unsaved model instance, as copy.copy() makes it (Model.__getstate__:
+    its own state and cache of related objects) without pickling it first."""
+    clone = type(instance).__new__(type(instance))
+    clone.__dict__.update(instance.__dict__)
+    clone._state = copy.copy(instance._state)
+    clone._state.fields_cache = instance._state.fields_cache.copy()
+    return clone
 
 
 def office_lookup(user):
@@ -414,28 +461,86 @@ def rows_by_column(table, columns):
 
 # --- Checking the rows --------------------------------------------------------
 
+PREVIEW_ROWS = 500  # the rows the preview lists
+MAX_ERRORS_SHOWN = 500  # the errors it lists; all are counted, by column too
+
 
 @dataclass
 class RowResult:
+    """A row as the preview shows it: its first rows, and its rows with errors."""
+
     number: int
     values: dict
     errors: list = field(default_factory=list)  # (column heading, message)
-    person: Person | None = None  # the person recorded already, or the new one
-    reused: bool = False
-    form: forms.BaseForm | None = None
+    person: Person | None = None  # the person recorded already
     office: Office | None = None  # for records that name their office
+
+    @property
+    def reused(self):
+        return self.person is not None
 
     def add_error(self, heading, message):
         self.errors.append((heading, str(message)))
 
 
+class CheckedRows:
+    """What checking a file found, in memory that does not grow with its errors:
+    counts over every row, the first rows and errors for the page and, while no
+    row has an error, what saving writes for each row (`staged`, see
+    Import.staged_row)."""
+
+    def __init__(self):
+        self.row_count = self.reused_count = self.error_count = self.errors_shown = 0
+        self.shown = []
+        self.error_rows = []
+        self.column_errors = Counter()
+        self.staged = []
+        self.restore = []  # deleted people whose MyKad brings them back
+
+    @property
+    def new_count(self):
+        return self.row_count - self.reused_count
+
+    @property
+    def rows_not_shown(self):
+        return self.row_count - len(self.shown)
+
+    @property
+    def errors_by_column(self):
+        return self.column_errors.most_common()
+
+    @property
+    def errors_not_shown(self):
+        return self.error_count - self.errors_shown
+
+    def add(self, result, staged):
+        self.row_count += 1
+        self.reused_count += result.reused
+        if len(self.shown) < PREVIEW_ROWS:
+            self.shown.append(result)
+        if result.errors:
+            self.error_count += len(result.errors)
+            self.column_errors.update(heading for heading, _message in result.errors)
+            if self.errors_shown < MAX_ERRORS_SHOWN:
+                self.error_rows.append(result)
+                self.errors_shown += len(result.errors)
+            self.staged = None  # nothing is saved while a row has an error
+        elif self.staged is not None:
+            self.staged.append(staged)
+            if result.reused and result.person.deleted_at:
+                self.restore.append(result.person)
+
+
 class Import:
-    """What one kind of import needs; subclasses set the columns and write
-    row_form(), preload() and create()."""
+    """What one kind of import needs; subclasses set the columns, the model of
+    the records the rows create and its foreign key to the person, and write
+    row_form() and preload()."""
 
     columns: list[Column] = []
     title = ""
     filename = "import"
+    model = None
+    person_field = ""
 
     def __init__(self, user, target):
         self.user = user
@@ -454,13 +559,15 @@ class Import:
 
     defaults: dict = {}  # form data for columns left out or empty
 
-    def row_form(self, data, found, result):
-        """The bound row form, given found=dict(people=..., refused=...) for
-        ImportRowForm; result.add_error() for what the form cannot know."""
-        raise NotImplementedError
+    def row_key(self, values, result):
+        """What a row's form depends on besides the import (the office of a
+        record that names it): one form is built per key. result.add_error()
+        for what the form cannot know."""
+        return None
 
-    def create(self, results):
-        """Bulk-create the records of the checked rows (people already saved)."""
+    def row_form(self, data, found, key):
+        """The form for the rows of `key`, given found=dict(people=..., refused=...)
+        for ImportRowForm. Built once (with empty data), then bound to each row."""
         raise NotImplementedError
 
     def office_of(self, result):
@@ -469,32 +576,16 @@ class Import:
 
     # The machinery:
     def check(self, rows, *, preview=True):
-        """preview: the people found are shown, so logged and counted against the
-        day's look-ups; a confirmation after the preview checks again unlogged."""
+        """rows: (number, values) as rows_by_column() gives them. preview: the
+        people found are shown, so logged and counted against the day's look-ups;
+        a confirmation checks again unlogged."""
         mykads = [values.get("mykad", "") for _number, values in rows]
         people, refused = find_many_by_mykad(self.user, mykads, log=preview)
-        found = {"people": people, "refused": refused}
         self.preload(people, rows)
-        results = []
-        first_row_of = {}
+        found = {"people": people, "refused": refused}
+        checked, forms_by_key, first_row_of = CheckedRows(), {}, {}
         for number, values in rows:
-            result = RowResult(number, values)
-            data = dict(self.defaults)
-            for column in self.columns:
-                value = values.get(column.key, "")
-                if value and column.choices:
-                    value = column.choices.get(simplify(value), value)
-                if value:
-                    data[column.key] = value
-            form = self.row_form(data, found, result)
-            result.form = form
-            if not form.is_valid():
-                already = {heading for heading, _message in result.errors}
-                for name, errors in form.errors.items():
-                    heading = self.heading_of(name) if name != "__all__" else gettext("Row")
-                    if heading not in already:  # the import's own message comes first
-                        result.errors.extend((heading, str(message)) for message in errors)
-            mykad = form.cleaned_data.get("mykad")
+            result, mykad, staged = self.check_row(number, values, found, forms_by_key)
             if mykad:
                 identity = ("mykad", mykad)
             else:
@@ -507,16 +598,83 @@ class Import:
                 )
             else:
                 first_row_of[identity] = number
-            result.person = getattr(form, "existing_person", None)
-            result.reused = result.person is not None
-            results.append(result)
-        return results
+            checked.add(result, staged)
+        return checked
 
-    def new_person(self, form, office):
+    def recheck(self, staged):
+        """The confirmation of a preview whose rows were all correct. What the
+        preview proved of a row holds unless its person changed since: the rows
+        of a person recorded at the preview or since are checked again in full (an
+        enrolment, a case or a role of theirs since, their record deleted, a
+        person recorded by someone else since the preview); a row of a new person
+        keeps what was staged, and the database's constraints check it again as
+        it is written. The rows of a file cannot name one person twice: that was
+        checked across the file."""
+        mykads = {normalize_mykad(row["values"].get("mykad", "")) for row in staged}
+        people, refused = find_many_by_mykad(self.user, mykads, log=False)
+        recorded = people.keys() | refused.keys()
+
+        def changed(row):
+            mykad = normalize_mykad(row["values"].get("mykad", ""))
+            return row["person"] is not None or mykad in recorded
+
+        self.preload(people, [(row["number"], row["values"]) for row in staged if changed(row)])
+        found = {"people": people, "refused": refused}
+        checked, forms_by_key = CheckedRows(), {}
+        for row in staged:
+            if changed(row):
+                result, _mykad, row = self.check_row(
+                    row["number"], row["values"], found, forms_by_key
+                )
+            else:
+                result = RowResult(row["number"], row["values"])
+            checked.add(result, row)
+        return checked
+
+    def check_row(self, number, values, found, forms_by_key):
+        """(result, the MyKad read, what saving writes or None)."""
+        result = RowResult(number, values)
+        key = self.row_key(values, result)
+        if key not in forms_by_key:
+            forms_by_key[key] = self.row_form({}, found, key)
+        form = forms_by_key[key].for_row(self.form_data(values))
+        if not form.is_valid():
+            already = {heading for heading, _message in result.errors}
+            for name, errors in form.errors.items():
+                heading = self.heading_of(name) if name != "__all__" else gettext("Row")
+                if heading not in already:  # the import's own message comes first
+                    result.errors.extend((heading, str(message)) for message in errors)
+        result.person = form.existing_person
+        staged = None if result.errors else self.staged_row(result, form)
+        return result, form.cleaned_data.get("mykad"), staged
+
+    def form_data(self, values):
+        data = dict(self.defaults)
+        for column in self.columns:
+            value = values.get(column.key, "")
+            if value and column.choices:
+                value = column.choices.get(simplify(value), value)
+            if value:
+                data[column.key] = value
+        return data
+
+    def staged_row(self, result, form):
+        """What saving a correct row writes, as JSON: the person recorded already
+        or the new one, and the record's values."""
+        person = result.person
+        return {
+            "number": result.number,
+            "values": result.values,
+            "person": person.pk if person else None,
+            "new_person": None if person else changed_fields(self.new_person(form, result)),
+            "record": changed_fields(form.instance, exclude=self.person_field),
+        }
+
+    def new_person(self, form, result):
         data = form.cleaned_data
         person = Person(
             mykad=data.get("mykad") or "",
-            office=office,
+            office=self.office_of(result),
             **{
                 name: data.get(name) or default
                 for name, default in [
@@ -533,21 +691,31 @@ class Import:
         return person
 
     @transaction.atomic
-    def save(self, results):
-        new_people = [
-            (result, self.new_person(result.form, self.office_of(result)))
-            for result in results
-            if not result.reused
-        ]
-        bulk_create(Person, [person for _result, person in new_people], self.user)
+    def save(self, checked):
+        """Writes the staged rows, a thousand at a time: their new people, then
+        their records, each with its history rows."""
         # As on the pages: a MyKad whose deleted record find_many_by_mykad() gave
         # back (to its own office) restores it, with a history row.
-        for result in results:
-            if result.reused and result.person.deleted_at:
-                result.person.restore()
-        for result, person in new_people:
-            result.person = person
-        return self.create(results)
+        for person in checked.restore:
+            person.restore()
+        link = self.model._meta.get_field(self.person_field).attname
+        for start in range(0, len(checked.staged), BATCH_SIZE):
+            batch = checked.staged[start : start + BATCH_SIZE]
+            new_people = {
+                index: instance_of(Person, row["new_person"])
+                for index, row in enumerate(batch)
+                if row["new_person"] is not None
+            }
+            bulk_create(Person, list(new_people.values()), self.user)
+            records = []
+            for index, row in enumerate(batch):
+                record = instance_of(self.model, row["record"])
+                setattr(
+                    record, link, new_people[index].pk if index in new_people else row["person"]
+                )
+                records.append(record)
+            bulk_create(self.model, records, self.user)
+        return len(checked.staged)
 
     def template_response(self, file_format):
         return table_response(
@@ -558,19 +726,77 @@ class Import:
         )
 
 
+def changed_fields(instance, exclude=""):
+    """A new instance's values that differ from its model's defaults: what to
+    stage of it (JSON, with DjangoJSONEncoder), for instance_of() to rebuild."""
+    values = {}
+    for model_field, default in staged_fields(type(instance), exclude):
+        value = model_field.value_from_object(instance)
+        # A field with a db_default the row leaves to the database.
+        if value != default and not isinstance(value, DatabaseDefault):
+            values[model_field.attname] = value
+    return values
+
+
+@functools.cache
+def staged_fields(model, exclude):
+    """(field, its default) of the fields of a new record, but its id and
+    `exclude`; a default computed anew for each record (a date, a token) is
+    never left to the confirmation to compute again."""
+    never = object()
+    return [
+        (model_field, never if callable(model_field.default) else model_field.get_default())
+        for model_field in model._meta.concrete_fields
+        if not model_field.primary_key and model_field.name != exclude
+    ]
+
+
+def instance_of(model, values):
+    """The new instance that changed_fields() staged, its values read back from JSON."""
+    fields = model._meta
+    return model(**{name: fields.get_field(name).to_python(v) for name, v in values.items()})
+
+
 def bulk_create(model, objects, user):
     """Inserts a thousand rows per query; a model that keeps an audit history
-    (django-simple-history) gets its history rows the same way, by `user`, from
-    the request's address."""
+    (django-simple-history) gets the history rows of the new records as
+    bulk_create_with_history() writes them (created, by `user`, from the request's
+    address), but made by the database from the rows just inserted, with one
+    INSERT … SELECT per thousand, rather than built in Python object by object
+    (half the time of a 20,000-row import)."""
+    created = model._default_manager.bulk_create(objects, BATCH_SIZE)
     if hasattr(model, "history"):
-        return bulk_create_with_history(
-            objects,
-            model,
-            batch_size=BATCH_SIZE,
-            default_user=user,
-            custom_historical_attrs=history_attrs(),
-        )
-    return model.objects.bulk_create(objects, BATCH_SIZE)
+        ids = [record.pk for record in created]
+        for start in range(0, len(ids), BATCH_SIZE):
+            insert_history(model, ids[start : start + BATCH_SIZE], user)
+    return created
+
+
+def insert_history(model, ids, user):
+    history = model.history.model
+    columns = {model_field.column for model_field in model._meta.concrete_fields}
+    copied = [f.column for f in history._meta.concrete_fields if f.column in columns]
+    given = {
+        "history_date": timezone.now(),
+        "history_change_reason": None,
+        "history_type": "+",
+        "history_user_id": user.pk,
+        **history_attrs(),
+    }
+    values = [
+        history._meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in given.items()
+    ]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(history._meta.db_table)} "
+        f"({', '.join(quote(column) for column in [*copied, *given])}) "
+        f"SELECT {', '.join(quote(column) for column in copied)}, {', '.join(['%s'] * len(given))} "
+        f"FROM {quote(model._meta.db_table)} "
+        f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *ids])
 
 
 def in_batches(values, query):
@@ -587,34 +813,43 @@ def in_batches(values, query):
 
 
 def stage(request, kind, target_pk, rows):
-    """Keep the parsed rows in a server-side file named by a random token, which
-    the session binds to this user and this import: the browser only ever sends
-    the token back."""
-    STAGING_DIR.mkdir(mode=0o700, exist_ok=True)
-    cutoff = time.time() - STAGING_HOURS * 3600
-    for old in STAGING_DIR.glob("*.json"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+    """Keep the checked rows in the database under a random token, which the
+    session binds to this user and this import: the browser only ever sends the
+    token back, and the confirmation may reach another server."""
+    StagedImport.objects.filter(
+        created_at__lt=timezone.now() - timedelta(hours=STAGING_HOURS)
+    ).delete()
     token = secrets.token_urlsafe(24)
-    (STAGING_DIR / f"{token}.json").write_text(json.dumps(rows), encoding="utf-8")
+    StagedImport.objects.create(
+        token=token, user=request.user, kind=kind, target=target_pk, rows=rows
+    )
     request.session[f"import-{token}"] = {"kind": kind, "target": target_pk}
     return token
 
 
-def unstage(request, kind, target_pk, token, *, delete=False):
-    """The staged rows, or None if the token is not this session's for this import."""
+def unstage(request, kind, target_pk, token):
+    """The staged import, or None if the token is not this session's for this
+    import. Locked until the request ends: the same confirmation sent twice
+    (a double click) waits for the first, then finds the import gone."""
     if request.session.get(f"import-{token}") != {"kind": kind, "target": target_pk}:
         return None
-    path = STAGING_DIR / f"{token}.json"
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    if delete:
-        # Only once the rows are committed: a failed save can be confirmed again.
-        transaction.on_commit(lambda: path.unlink(missing_ok=True))
-        del request.session[f"import-{token}"]
-    return [(number, values) for number, values in rows]
+    return (
+        StagedImport.objects.select_for_update()
+        .filter(
+            token=token,
+            user=request.user,
+            kind=kind,
+            target=target_pk,
+            created_at__gte=timezone.now() - timedelta(hours=STAGING_HOURS),
+        )
+        .first()
+    )
+
+
+def forget(request, staged):
+    """Only with the rows committed: in the request's transaction."""
+    staged.delete()
+    del request.session[f"import-{staged.token}"]
 
 
 # --- The page ------------------------------------------------------------------
@@ -643,36 +878,40 @@ def import_page(request, importer, *, kind, target_pk, back_url, back_label, tem
     }
     if request.method == "POST" and "token" in request.POST:
         token = request.POST["token"]
-        rows = unstage(request, kind, target_pk, token)
-        if rows is None:
+        staged = unstage(request, kind, target_pk, token)
+        if staged is None:
             messages.error(request, gettext("This import has expired; upload the file again."))
             return redirect(request.path)
-        results = importer.check(rows, preview=False)
-        if not any(result.errors for result in results):
+        checked = importer.recheck(staged.rows)
+        if not checked.error_count:
             try:
-                importer.save(results)
+                importer.save(checked)
             except IntegrityError:
-                # Someone recorded one of these people since the preview, or a
-                # row breaks a rule that only the database checks.
-                results = importer.check(rows, preview=False)
-                if not any(result.errors for result in results):
+                # A row breaks a rule that only the database checks, or someone
+                # recorded a person since in a way the check did not see: in full.
+                rows = [(row["number"], row["values"]) for row in staged.rows]
+                checked = importer.check(rows, preview=False)
+                if not checked.error_count:
                     messages.error(
                         request,
                         gettext("The database refused a row; nothing was saved. Check the values."),
                     )
             else:
-                unstage(request, kind, target_pk, token, delete=True)
-                created = sum(not r.reused for r in results)
+                forget(request, staged)
                 messages.success(
                     request,
                     gettext(
                         "Imported %(rows)d rows: %(new)d new people, %(reused)d already recorded."
                     )
-                    % {"rows": len(results), "new": created, "reused": len(results) - created},
+                    % {
+                        "rows": checked.row_count,
+                        "new": checked.new_count,
+                        "reused": checked.reused_count,
+                    },
                 )
                 return redirect(back_url)
         return render(
-            request, "imports/import.html", {**context, **summary(request, results), "token": token}
+            request, "imports/import.html", {**context, **summary(request, checked), "token": token}
         )
     form = UploadForm(request.POST or None, request.FILES or None)
     if form.is_valid():
@@ -681,14 +920,16 @@ def import_page(request, importer, *, kind, target_pk, back_url, back_label, tem
         except ImportFileError as error:
             form.add_error("file", str(error))
         else:
-            results = importer.check(rows)
-            token = stage(request, kind, target_pk, rows)
+            checked = importer.check(rows)
+            del rows  # the staged rows hold what confirming needs
+            # Only a file without errors can be confirmed.
+            token = None if checked.error_count else stage(request, kind, target_pk, checked.staged)
             return render(
                 request,
                 "imports/import.html",
                 {
                     **context,
-                    **summary(request, results),
+                    **summary(request, checked),
                     "token": token,
                     "filename": form.cleaned_data["file"].name,
                 },
@@ -696,14 +937,13 @@ def import_page(request, importer, *, kind, target_pk, back_url, back_label, tem
     return render(request, "imports/import.html", {**context, "form": form})
 
 
-def summary(request, results):
-    errors = [r for r in results if r.errors]
-    # The page lists 500 rows; their MyKads are decided at once.
-    disclosure_for(request).prime([r.person for r in results[:500] if r.reused])
+def summary(request, checked):
+    # The page lists the first rows; their MyKads are decided at once.
+    disclosure_for(request).prime([r.person for r in checked.shown if r.reused])
     return {
-        "results": results,
-        "error_rows": errors,
-        "error_count": sum(len(r.errors) for r in errors),
-        "new_count": sum(not r.reused for r in results),
-        "reused_count": sum(r.reused for r in results),
+        "checked": checked,
+        "error_rows": checked.error_rows,
+        "error_count": checked.error_count,
+        "new_count": checked.new_count,
+        "reused_count": checked.reused_count,
     }

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -532,6 +533,29 @@ class Submission(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class StagedImport(models.Model):
+    """The checked rows of an import between its preview and its confirmation, in
+    the database rather than on one server's disk, so that the two requests may
+    reach different servers. Found by a random token that only the session of the
+    preview holds (welfare.imports); forgotten once confirmed, or after a day."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    target = models.PositiveBigIntegerField(null=True, blank=True)
+    # [{"number", "values", "person", "new_person", "record"}, ...]: what saving
+    # writes, row by row, and the row as read, for what confirming checks again.
+    rows = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staged import")
+        verbose_name_plural = _("staged imports")
+
+    def __str__(self):
+        return f"{self.kind} {self.target or ''} ({len(self.rows)} rows)"
 
 
 class SecondFactorEnrolmentQuerySet(models.QuerySet):

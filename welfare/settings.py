@@ -103,9 +103,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # index lookups cost little more than sequential reads, and no parallel
     # workers compete with the other requests for a small server's cores. With
     # the defaults (spinning disks), pages of 25 rows scanned the whole people
-    # table (see docs/performance-notes.md).
+    # table (see docs/performance-notes.md). The server-side cursors of exports
+    # read every row: planned for all of them, not for the first tenth.
     DATABASES["default"]["OPTIONS"].setdefault(
-        "options", "-c random_page_cost=1.1 -c max_parallel_workers_per_gather=0"
+        "options",
+        "-c random_page_cost=1.1 -c max_parallel_workers_per_gather=0 -c cursor_tuple_fraction=1",
     )
 else:
     # SQLite (a laptop) builds the covering indexes without their extra columns.

@@ -125,7 +125,7 @@ def test_lists_and_exports_show_national_and_the_offices_own_organisations(
     client.force_login(request.getfixturevalue(role))
     listed = {o.name for o in client.get("/homehelp/organisations/").context["page_obj"]}
     assert listed == shown
-    export = client.get("/homehelp/organisations/export.csv").content.decode()
+    export = client.get("/homehelp/organisations/export.csv").getvalue().decode()
     assert {
         name for name in [national.name, own.name, neighbours.name, far.name] if name in export
     } == shown

@@ -47,7 +47,8 @@ def upload(client, url, file):
 
 
 def confirm(client, url, preview):
-    return client.post(url, {"token": preview.context["token"]})
+    """A preview with errors has no token: it cannot be confirmed."""
+    return client.post(url, {"token": preview.context["token"] or ""})
 
 
 def errors_of(response):

@@ -3,9 +3,12 @@ import io
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+import homehelp.views
 from programs.models import Project
 from tests.factories import (
     CaseFactory,
@@ -15,6 +18,8 @@ from tests.factories import (
     VisitFactory,
     VolunteerFactory,
 )
+from welfare import exports
+from welfare.models import AccessLog
 from welfare.mykad import format_mykad
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +29,8 @@ def read(response):
     """The rows of a CSV or Excel download, as strings."""
     assert response.status_code == 200, response
     if response["Content-Type"].startswith("text/csv"):
-        return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    sheet = load_workbook(io.BytesIO(response.content)).active
+        return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
 
 
@@ -103,7 +108,7 @@ def test_mykad_full_only_for_the_recording_offices_district_officer(
     for reader in (state_officer, hq):
         client.force_login(reader)
         assert f"******-**-{mykad[-4:]}" in column(read(client.get(url)), "MyKad number")
-        assert mykad not in client.get(url).content.decode()
+        assert mykad not in client.get(url).getvalue().decode()
 
 
 def test_a_person_recorded_by_another_office_stays_masked(client, officer, project_with_guest):
@@ -137,3 +142,28 @@ def test_export_queries_do_not_grow_per_row(client, officer, office, django_asse
             with django_assert_max_num_queries(8):
                 client.get(reverse(url_name, args=["xlsx"]))
     assert Project.objects.count() == 51
+
+
+def test_a_streamed_export_logs_its_people_before_the_first_byte(
+    client, officer, office, monkeypatch
+):
+    """More rows than are read at a time: the access log is complete before any
+    byte leaves; the rows are read, a chunk at a time, only as the body is sent."""
+    monkeypatch.setattr(homehelp.views, "CHUNK_SIZE", 5)
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 5)
+    clients = {CaseFactory(office=office, client__office=office).client_id for _ in range(12)}
+    client.force_login(officer)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("homehelp:case-export", args=["csv"]))
+        logged = AccessLog.objects.filter(action=AccessLog.Action.EXPORT, object_type="cases")
+        assert set(logged.values_list("person_id", flat=True)) == clients
+        assert logged.count() == len(clients)  # one row per person
+        before_the_body = len(queries)
+        chunks = list(response.streaming_content)
+    assert response.streaming
+    assert len(chunks) == 4  # the header at once, then 5 rows, 5 rows, 2 rows
+    rows = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
+    assert len(rows) == 13
+    read = [q["sql"] for q in queries.captured_queries[before_the_body:]]
+    # On PostgreSQL a server-side cursor: DECLARE … CURSOR … FOR SELECT.
+    assert any('FROM "homehelp_case"' in sql and "INSERT" not in sql for sql in read)

@@ -16,7 +16,7 @@ URL = "/reports/home-help/"
 
 
 def read_csv(response):
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode())))
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_excel_has_the_same_cells_as_csv(client, hq, random_visits):
     client.force_login(hq)
     rows = read_csv(client.get(URL, {"year": 2024, "format": "csv"}))
     sheet = load_workbook(
-        io.BytesIO(client.get(URL, {"year": 2024, "format": "xlsx"}).content)
+        io.BytesIO(client.get(URL, {"year": 2024, "format": "xlsx"}).getvalue())
     ).active
     cells = [[str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
     assert cells[1:] == [list(r.values()) for r in rows]

@@ -17,7 +17,7 @@ URL = "/reports/projects-by-state/"
 
 def read_csv(response):
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode())))
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_excel_has_the_same_cells_as_csv(client, hq, random_programme):
     params = {"as_of": AS_OF}
     rows = read_csv(client.get(URL, {**params, "format": "csv"}))
     response = client.get(URL, {**params, "format": "xlsx"})
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     cells = [[str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
     assert cells[0] == list(rows[0])
     assert cells[1:] == [list(r.values()) for r in rows]

@@ -31,7 +31,7 @@ def test_demo_data_rebuilds_the_published_figures(client, hq):
     call_command("load_demo", stdout=io.StringIO())  # idempotent
     client.force_login(hq)
     response = client.get("/reports/projects-by-state/", {"as_of": "2012-10-31", "format": "csv"})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     published = [
         (r["state"], int(r["projects"]), int(r["participants"]))
         for r in rows
@@ -40,7 +40,7 @@ def test_demo_data_rebuilds_the_published_figures(client, hq):
     assert published[:-1] == PUBLISHED
     assert published[-1] == ("TOTAL", 48, 285)
     response = client.get("/reports/home-help/", {"year": 2011, "format": "csv"})
-    total = list(csv.DictReader(io.StringIO(response.content.decode())))[-1]
+    total = list(csv.DictReader(io.StringIO(response.getvalue().decode())))[-1]
     assert (total["clients_served"], total["volunteers"]) == ("915", "207")
     # The demo volunteer's phone page shows their open cases.
     assert client.login(username="volunteer.petaling", password="demo-welfare-2026")

@@ -408,7 +408,7 @@ def response_text(response):
     """What the principal received, as text: pages, CSV, and every cell of a workbook."""
     content_type = response.get("Content-Type", "")
     if "spreadsheetml" in content_type:
-        workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+        workbook = load_workbook(io.BytesIO(response.getvalue()), read_only=True)
         cells = (
             str(cell)
             for sheet in workbook.worksheets

@@ -125,11 +125,11 @@ def test_exports_mask_for_state_officers_and_hq(client, request, cast, fmt, offi
     ParticipationFactory(project=ProjectFactory(office=office), person=stranger)
     client.force_login(request.getfixturevalue(cast))
     for name in ["homehelp:case-export", "homehelp:visit-export", "homehelp:volunteer-export"]:
-        content = client.get(reverse(name, args=[fmt])).content
+        content = client.get(reverse(name, args=[fmt])).getvalue()
         for secret in full_forms(stranger):
             assert secret.encode() not in content, name
     project = stranger.participations.get().project
-    content = client.get(reverse("programs:participants-xlsx", args=[project.pk])).content
+    content = client.get(reverse("programs:participants-xlsx", args=[project.pk])).getvalue()
     assert stranger.mykad.encode() not in content
 
 
@@ -154,7 +154,7 @@ def test_a_partial_mykad_finds_nobody_outside_full_details(
             response = client.get(url, {"q": digits})
             assert list(response.context[key]) == [], (url, digits)
         export = client.get(reverse("homehelp:case-export", args=["csv"]), {"q": digits})
-        assert stranger.name not in export.content.decode()
+        assert stranger.name not in export.getvalue().decode()
     # The full number, which proves the searcher knew it already, finds the row.
     response = client.get(reverse("homehelp:case-list"), {"q": stranger.formatted_mykad})
     assert [case.client for case in response.context["page_obj"]] == [stranger]
@@ -518,7 +518,7 @@ def test_exports_of_other_offices_people_run_a_fixed_number_of_queries(
                 status=Case.Status.CLOSED, closed_on=date(2024, 6, 1), close_reason="moved"
             )
         with CaptureQueriesContext(connection) as queries:
-            content = client.get(url).content
+            content = client.get(url).getvalue()
         counts.append(len(queries))
         for mykad in Person.objects.filter(office=far_office).values_list("mykad", flat=True):
             assert mykad.encode() not in content

@@ -4,14 +4,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from welfare.models import PasswordResetRequest, Person, Submission
+from welfare.imports import STAGING_HOURS
+from welfare.models import PasswordResetRequest, Person, StagedImport, Submission
 
 
 class Command(BaseCommand):
     help = (
         "Erases the people deleted longer ago than PERSON_RETENTION_DAYS, with their "
         "change history, and forgets the form submissions and password-reset requests of "
-        "the days before. Run daily."
+        "the days before, and the import previews never confirmed. Run daily."
     )
 
     def handle(self, *args, **options):
@@ -31,6 +32,10 @@ class Command(BaseCommand):
             # Kept an hour for the limits, a day to see a flood in the admin.
             resets, _ = PasswordResetRequest.objects.filter(
                 requested_at__lt=now - timedelta(days=1)
+            ).delete()
+            # An import's checked rows wait a day for their confirmation.
+            StagedImport.objects.filter(
+                created_at__lt=now - timedelta(hours=STAGING_HOURS)
             ).delete()
         self.stdout.write(
             f"Erased {len(ids)} deleted people; forgot {forgotten} form submissions "
