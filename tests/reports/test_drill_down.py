@@ -31,7 +31,7 @@ BY_ORGANISATION = "/reports/home-help-by-organisation/"
 def read_csv(response):
     assert response.status_code == 200, response.status_code
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode())))
 
 
 @pytest.fixture
@@ -211,7 +211,7 @@ def test_files_say_their_filters(client, hq, programme):
     assert response["Content-Disposition"] == (
         'attachment; filename="projects-by-office-2012-10-31-economic-MY-03.xlsx"'
     )
-    workbook = load_workbook(io.BytesIO(response.content))
+    workbook = load_workbook(io.BytesIO(response.getvalue()))
     rows = read_csv(client.get(BY_OFFICE, {**params, "format": "csv"}))
     cells = [[str(c) for c in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
     assert cells[1:] == [list(r.values()) for r in rows]

@@ -144,6 +144,6 @@ def test_queries_do_not_grow_with_rows(
     # the same but the drop-down, and the export in the access log
     with django_assert_num_queries(10):
         response = client.get(URL, {**params, "format": "csv"})
-    assert list(csv.DictReader(io.StringIO(response.content.decode())))[2][
+    assert list(csv.DictReader(io.StringIO(response.getvalue().decode())))[2][
         "participants_joined"
     ] == str(rows)
