@@ -205,16 +205,16 @@ def filtered_volunteers(request):
 def shown_in_list(request, list_filter, page, person_of):
     """The people of a list's page: their MyKads decided at once, and written
     to the access log when the list was searched for someone."""
-    shown = [person_of(row) for row in page]
-    people.disclosure_for(request).prime(shown)
-    if (
+    searched = (
         list_filter.is_bound
         and list_filter.form.is_valid()
         and list_filter.form.cleaned_data.get("q")
-    ):
-        people.log_access(
-            request.user, shown, f"search: {list_filter._meta.model._meta.model_name}"
-        )
+    )
+    people.shown_in_list(
+        request,
+        [person_of(row) for row in page],
+        searched_as=searched and f"search: {list_filter._meta.model._meta.model_name}",
+    )
 
 
 def volunteer_list(request):
@@ -745,15 +745,6 @@ def visit_resolve_concern(request, pk):
 # --- Exports: each list as the user filtered it, every page -------------------
 
 
-def exported_people(request, person_ids, subject):
-    """Logs the export of these people (before any byte of the file) and gives
-    the Disclosure that shows their MyKads."""
-    people.log_access(request.user, person_ids, subject, action=AccessLog.Action.EXPORT)
-    disclosure = people.disclosure_for(request)
-    disclosure.prime(person_ids)
-    return disclosure
-
-
 def organization_export(request, file_format):
     header = [
         _("Name"),
@@ -783,7 +774,7 @@ def organization_export(request, file_format):
 
 def volunteer_export(request, file_format):
     volunteers = filtered_volunteers(request).qs
-    disclosure = exported_people(
+    disclosure = people.exported(
         request, volunteers.values_list("person_id", flat=True), "volunteers"
     )
     header = [
@@ -817,7 +808,7 @@ def volunteer_export(request, file_format):
 
 def case_export(request, file_format):
     cases = filtered_cases(request).qs
-    disclosure = exported_people(request, cases.values_list("client_id", flat=True), "cases")
+    disclosure = people.exported(request, cases.values_list("client_id", flat=True), "cases")
     header = [
         _("Client"),
         _("MyKad number"),
@@ -853,7 +844,7 @@ def case_export(request, file_format):
 
 def visit_export(request, file_format):
     visits = filtered_visits(request).qs
-    disclosure = exported_people(
+    disclosure = people.exported(
         request, visits.values_list("case__client_id", flat=True), "visits"
     )
     header = [

@@ -84,10 +84,11 @@ def project_detail(request, pk):
     if not search:
         paginator.count = total  # counted above already, with the target groups
     page = paginator.get_page(request.GET.get("page"))
-    shown = [participation.person for participation in page]
-    people.disclosure_for(request).prime(shown)
-    if search:
-        people.log_access(request.user, shown, f"search: {project._meta.model_name} {project.pk}")
+    people.shown_in_list(
+        request,
+        [participation.person for participation in page],
+        searched_as=search and f"search: {project._meta.model_name} {project.pk}",
+    )
     return render(
         request,
         "programs/project_detail.html",
@@ -313,10 +314,9 @@ def project_export(request, file_format):
 
 def participants_xlsx(request, pk):
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
-    person_ids = project.participations.values_list("person_id", flat=True)
-    people.log_access(request.user, person_ids, project, action=AccessLog.Action.EXPORT)
-    disclosure = people.disclosure_for(request)
-    disclosure.prime(person_ids)
+    disclosure = people.exported(
+        request, project.participations.values_list("person_id", flat=True), project
+    )
     header = [_("Name"), _("MyKad number"), _("Target group"), _("Joined on"), _("Left on")]
     groups = labels(Participation.TargetGroup)
     rows = (

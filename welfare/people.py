@@ -140,6 +140,23 @@ def disclosure_for(request):
     return request._person_disclosure
 
 
+def shown_in_list(request, shown, *, searched_as=None):
+    """The people of a list's page: their MyKads decided at once, and written to
+    the access log under `searched_as` when the list was searched for someone."""
+    disclosure_for(request).prime(shown)
+    if searched_as:
+        log_access(request.user, shown, searched_as)
+
+
+def exported(request, person_ids, subject):
+    """Logs the export of these people (a values_list of ids), before any byte of
+    the file, and gives the Disclosure that shows their MyKads in it."""
+    log_access(request.user, person_ids, subject, action=AccessLog.Action.EXPORT)
+    disclosure = disclosure_for(request)
+    disclosure.prime(person_ids)
+    return disclosure
+
+
 def may_reveal(user, person):
     """State officers and HQ may reveal a full MyKad, with a reason."""
     return (

@@ -94,8 +94,7 @@ def search(request):
             request.GET.get("page")
         )
         page.object_list = people.with_records(request.user, page.object_list)
-        people.disclosure_for(request).prime(page.object_list)
-        people.log_access(request.user, page.object_list, "search: people")
+        people.shown_in_list(request, page.object_list, searched_as="search: people")
     return render(request, "welfare/search.html", {"q": text, "page_obj": page})
 
 
