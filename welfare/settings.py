@@ -112,6 +112,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 else:
     # SQLite (a laptop) builds the covering indexes without their extra columns.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo serves several browsers and an import at once (`make run`): in WAL
+    # mode readers do not wait for the writer; every transaction takes the write
+    # lock when it begins (IMMEDIATE), so that two requests never both read and
+    # then fail to upgrade to a write ("database is locked"); a writer waits up
+    # to `timeout` seconds for the other to finish.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and sign-in ------------------------------------------------------
