@@ -756,6 +756,13 @@ class Visit(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def delete_recorded_by_mistake(self):
+        """A visit that did not happen: deleted (its history keeps it) and the
+        case's last visit, and so its next due date, worked out again."""
+        with transaction.atomic():
+            self.delete()
+            self.case.refresh_last_visited_on()
+
     def resolve_concern(self, *, by, on=None):
         self.concern_resolved_on = on or date.today()
         self.concern_resolved_by = by

@@ -30,6 +30,7 @@ urlpatterns = [
     path("referrals/<int:pk>/edit/", views.referral_edit, name="referral-edit"),
     path("visits/", views.visit_list, name="visit-list"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
+    path("visits/<int:pk>/delete/", views.visit_delete, name="visit-delete"),
     path("visits/<int:pk>/resolve/", views.visit_resolve_concern, name="visit-resolve"),
     path("visits/held/<int:pk>/", views.held_visit, name="held-visit"),
     path(

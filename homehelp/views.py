@@ -732,6 +732,22 @@ def visit_edit(request, pk):
     return render(request, "homehelp/visit_form.html", {"form": form, "visit": visit})
 
 
+def visit_delete(request, pk):
+    """A visit recorded by mistake; the deletion stays in its history."""
+    visit = get_object_or_404(
+        Visit.objects.visible_to(request.user).select_related("case__client", "volunteer__person"),
+        pk=pk,
+    )
+    require_permission(request.user, "delete_visit")
+    case = visit.case
+    if request.method == "POST":
+        visit.delete_recorded_by_mistake()
+        messages.success(request, _("Visit deleted."))
+        return redirect(case)
+    people.log_access(request.user, [case.client], visit)
+    return render(request, "homehelp/visit_confirm_delete.html", {"visit": visit, "case": case})
+
+
 @require_POST
 def visit_resolve_concern(request, pk):
     visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=pk)

@@ -125,3 +125,35 @@ def test_refreshing_in_bulk_matches_the_visits(office, case):
     other.refresh_from_db()
     assert case.last_visited_on == TODAY - timedelta(days=5)
     assert other.last_visited_on is None
+
+
+def test_an_officer_deletes_a_visit_recorded_by_mistake_and_the_due_date_follows(
+    client, officer, state_officer, case
+):
+    VisitFactory(case=case, volunteer=case.volunteer, visited_on=TODAY - timedelta(days=10))
+    wrong = VisitFactory(
+        case=case, volunteer=case.volunteer, visited_on=TODAY - timedelta(days=1), notes="Salah"
+    )
+    url = f"/homehelp/visits/{wrong.pk}/delete/"
+    client.force_login(state_officer)
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    client.force_login(officer)
+    page = client.get(url).text
+    assert "Salah" in page and "Delete visit" in page
+    assert client.get(case.get_absolute_url()).text.count(url) == 1
+    response = client.post(url)
+    assert response.url == case.get_absolute_url()
+    assert not Visit.objects.filter(pk=wrong.pk).exists()
+    assert Visit.history.filter(id=wrong.pk, history_type="-").exists()
+    case = Case.objects.with_last_visit().get(pk=case.pk)
+    assert case.last_visited_on == TODAY - timedelta(days=10)
+    assert case.visit_due_on == TODAY - timedelta(days=10) + timedelta(days=case.visit_every_days)
+
+
+def test_an_officer_of_another_office_cannot_delete_a_visit(client, far_officer, case):
+    visit = VisitFactory(case=case, volunteer=case.volunteer, visited_on=TODAY)
+    client.force_login(far_officer)
+    assert client.get(f"/homehelp/visits/{visit.pk}/delete/").status_code == 404
+    assert client.post(f"/homehelp/visits/{visit.pk}/delete/").status_code == 404
+    assert Visit.objects.filter(pk=visit.pk).exists()

@@ -354,6 +354,8 @@ def attempts_for(label, records):
          visit_traces),
         ("visit", "edit post", "post", "post", f"/homehelp/visits/{visit.pk}/edit/",
          visit_post, visit_traces),
+        ("visit", "delete form", "write", "get", f"/homehelp/visits/{visit.pk}/delete/", None,
+         visit_traces),
         ("visit", "resolve concern", "post", "post", f"/homehelp/visits/{visit.pk}/resolve/",
          {}, visit_traces),
         # organisation of the office (scoped), and national
