@@ -12,7 +12,12 @@ class WelfareConfig(AppConfig):
     verbose_name = _("Offices and people")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from welfare.people import sqlite_unaccent
+
         checks.register(check_settings, checks.Tags.security)
+        connection_created.connect(sqlite_unaccent, dispatch_uid="welfare.sqlite_unaccent")
         from welfare import audit, middleware  # noqa: F401 (connect their signal receivers)
 
 

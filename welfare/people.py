@@ -27,6 +27,7 @@ with_full_details_for()); nothing else decides what of a person is shown.
   request's transaction (so before the first byte of a streamed export)."""
 
 import logging
+import unicodedata
 from datetime import datetime, time
 
 from django.conf import settings
@@ -261,7 +262,9 @@ def search_q(user, text, prefix=""):
     words = text.split()
     by_name = Q()
     for word in words:
-        by_name &= Q(**{f"{prefix}name__icontains": word})
+        # Accents and case ignored on both sides: "zoe" finds "Zoë" (PostgreSQL's
+        # unaccent, created by a migration; on SQLite, sqlite_unaccent below).
+        by_name &= Q(**{f"{prefix}name__unaccent__icontains": word})
     found = by_name if words else Q(pk__in=[])
     if is_volunteer(user):
         return found
@@ -272,6 +275,21 @@ def search_q(user, text, prefix=""):
             in_full = Person.objects.with_full_details_for(user).values("pk")
             found |= Q(**{f"{prefix}mykad__endswith": digits, f"{prefix}pk__in": in_full})
     return found
+
+
+def strip_accents(text):
+    """ "Zoë Ramlah" -> "Zoe Ramlah": letters without their combining marks."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def sqlite_unaccent(sender, connection, **kwargs):
+    """The demo's SQLite gets the unaccent() function that search_q asks for;
+    connected in WelfareConfig.ready()."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("unaccent", 1, strip_accents, deterministic=True)
 
 
 def find_by_mykad(user, mykad):

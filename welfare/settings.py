@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # The unaccent lookup of the people search (welfare.people.search_q).
+    "django.contrib.postgres",
     "bootstrap",
     "crispy_forms",
     "crispy_bootstrap5",
