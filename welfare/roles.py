@@ -5,7 +5,11 @@ Each app's migration grants the permissions on its own models. Permissions are
 created here when missing, because Django only creates them after the last
 migration has run."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 VIEW = ["view"]
 KEEP = ["view", "add", "change", "delete"]
@@ -63,3 +67,122 @@ class VolunteerPagesMiddleware:
         if not getattr(view_func, "login_required", True) and "admin" not in match.namespaces:
             return None
         raise PermissionDenied
+
+
+# --- The menu -------------------------------------------------------------------
+#
+# Each entry names the permission that its page checks (or, for a list, the
+# view permission its records need), so that the menu shows a role what the
+# grants above give it and nothing more. An entry is current on the pages whose
+# URL names start with one of its prefixes.
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url_name: str
+    permission: str
+    prefixes: tuple = ()
+    query: str = ""
+
+
+OPEN_A_CASE = MenuEntry(_("Open a case"), "homehelp:case-create", "homehelp.add_case")
+NEW_PROJECT = MenuEntry(_("New project"), "programs:project-create", "programs.add_project")
+# Sections: (label, the lists, the pages that add a record).
+MENU = [
+    (
+        _("Home help"),
+        [
+            MenuEntry(
+                _("Worklist"),
+                "homehelp:worklist",
+                "homehelp.view_case",
+                ("homehelp:worklist", "homehelp:held-"),
+            ),  # fmt: skip
+            MenuEntry(
+                _("Cases"),
+                "homehelp:case-list",
+                "homehelp.view_case",
+                ("homehelp:case-", "homehelp:referral-"),
+            ),  # fmt: skip
+            MenuEntry(
+                _("Visits"), "homehelp:visit-list", "homehelp.view_visit", ("homehelp:visit-",)
+            ),  # fmt: skip
+            MenuEntry(
+                _("Volunteers"),
+                "homehelp:volunteer-list",
+                "homehelp.view_volunteer",
+                ("homehelp:volunteer-",),
+            ),  # fmt: skip
+            MenuEntry(
+                _("Organisations"),
+                "homehelp:organization-list",
+                "homehelp.view_organization",
+                ("homehelp:organization-",),
+            ),  # fmt: skip
+        ],
+        [
+            OPEN_A_CASE,
+            MenuEntry(_("Add volunteer"), "homehelp:volunteer-create", "homehelp.add_volunteer"),
+            MenuEntry(
+                _("Add organisation"), "homehelp:organization-create", "homehelp.add_organization"
+            ),  # fmt: skip
+        ],
+    ),
+    (
+        _("Programmes"),
+        [
+            MenuEntry(
+                _("Projects"), "programs:project-list", "programs.view_project", ("programs:",)
+            )
+        ],  # fmt: skip
+        [NEW_PROJECT],
+    ),
+]
+# The day's new records, one click from any page (the bar below the header).
+ACTIONS = [
+    OPEN_A_CASE,
+    # A visit belongs to a case: the open cases, the longest due first, each with
+    # its visit form on its page.
+    MenuEntry(
+        _("Record a visit"),
+        "homehelp:case-list",
+        "homehelp.add_visit",
+        query="status=active&sort=due",
+    ),  # fmt: skip
+    NEW_PROJECT,
+]
+
+
+def menu_for(user, view_name):
+    """The sections, their entries and the actions `user` may use, each as
+    {label, url, current}; none for volunteers, whose menu is their phone page."""
+    if not user.is_authenticated or user.is_volunteer:
+        return {}
+
+    def shown(entries):
+        return [
+            {
+                "label": entry.label,
+                "url": reverse(entry.url_name) + (f"?{entry.query}" if entry.query else ""),
+                "current": any(view_name.startswith(prefix) for prefix in entry.prefixes),
+            }
+            for entry in entries
+            if user.has_perm(entry.permission)
+        ]
+
+    sections = []
+    for label, lists, adds in MENU:
+        if entries := shown(lists):
+            current = any(entry["current"] for entry in entries)
+            sections.append({"label": label, "entries": entries, "adds": shown(adds), "current": current})  # fmt: skip
+    # Reports read the figures of the user's scope (reports.queries): every role
+    # with one has them.
+    has_scope = user.sees_all_offices or user.is_state_officer or user.is_district_officer
+    reports = {"url": reverse("reports:index"), "current": view_name.startswith("reports:")}
+    return {
+        "home_current": view_name == "home",
+        "sections": sections,
+        "actions": shown(ACTIONS),
+        "reports": has_scope and reports,
+    }

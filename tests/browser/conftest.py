@@ -91,3 +91,20 @@ def screenshot(page):
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
     return take
+
+
+@pytest.fixture
+def menu(page):
+    """Goes to a page through the header's menu: a section, then its entry."""
+
+    def go(section, entry):
+        nav = page.locator("nav.navbar")
+        toggler = nav.locator(".navbar-toggler")
+        if toggler.is_visible():  # a phone: the menu folds behind a button
+            toggler.click()
+        nav.locator(".dropdown-toggle", has_text=section).click()
+        nav.locator(".dropdown-menu.show").get_by_role("link", name=entry, exact=True).click()
+        page.wait_for_load_state()
+        return page
+
+    return go

@@ -6,13 +6,12 @@ from tests.factories import VolunteerFactory
 
 
 def test_officer_opens_a_case_records_a_visit_with_a_concern_and_resolves_it(
-    sign_in, officer, live_server, screenshot
+    sign_in, officer, live_server, screenshot, menu
 ):
     volunteer = VolunteerFactory(office=officer.office, person__name="Lim Mei Ling")
     VolunteerFactory(office=officer.office, person__name="Untrained Umar", trained_on=None)
     page = sign_in(officer)
-    page.get_by_role("link", name="Home help").first.click()
-    page.goto(f"{live_server.url}/homehelp/cases/")
+    menu("Home help", "Cases")
     page.get_by_role("link", name="Open a case").click()
     page.fill("#id_mykad", "480315-10-5557")
     page.fill("#id_name", "Tan Ah Kow")
@@ -36,13 +35,13 @@ def test_officer_opens_a_case_records_a_visit_with_a_concern_and_resolves_it(
     expect(page.locator("main")).to_contain_text("Fell in the kitchen")
     screenshot("case-detail")
 
-    page.get_by_role("link", name="Home help").first.click()
+    menu("Home help", "Worklist")
     concerns = page.locator("#concern-count")
     expect(concerns).to_contain_text("1")
     expect(page.locator("main")).to_contain_text("Tan Ah Kow")
     screenshot("worklist")
     page.get_by_role("button", name="Mark resolved").click()
     expect(page.locator(".alert")).to_be_visible()
-    page.get_by_role("link", name="Home help").first.click()
+    menu("Home help", "Worklist")
     expect(page.locator("#concern-count")).to_contain_text("0")
     assert volunteer.visits.get().concern_resolved_on == date.today()

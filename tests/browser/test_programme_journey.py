@@ -4,12 +4,12 @@ from tests.factories import PersonFactory
 
 
 def test_officer_runs_a_project_from_creation_to_counts(
-    sign_in, officer, far_office, live_server, screenshot
+    sign_in, officer, far_office, live_server, screenshot, menu
 ):
     known = PersonFactory(office=far_office, name="Chong Wei Ming", mykad="520314031234")
     page = sign_in(officer)
-    page.get_by_role("link", name="Projects").first.click()
-    page.get_by_role("link", name="New project").click()
+    menu("Programmes", "Projects")
+    page.get_by_role("link", name="New project").first.click()
     page.fill("#id_name", "Kebun komuniti Taman Medan")
     page.select_option("#id_project_type", "economic")
     page.select_option("#id_status", "active")

@@ -49,8 +49,9 @@ PAGES = {
     "case-list": ("/homehelp/cases/", 9),
     # 4 + count, page, organisation choices of the filter + permissions
     "volunteer-list": ("/homehelp/volunteers/", 9),
-    # 4 + count, page, services of the page's visits, volunteer choices of the filter
-    "visit-list": ("/homehelp/visits/", 8),
+    # 4 + count, page, services of the page's visits, volunteer choices of the
+    # filter + permissions (the menu)
+    "visit-list": ("/homehelp/visits/", 10),
     # 4 + count, page + permissions
     "organization-list": ("/homehelp/organisations/", 8),
 }
