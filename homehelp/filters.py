@@ -8,13 +8,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from homehelp.models import Case, Organization, Visit, Volunteer
+from welfare.forms import AnyYesNo, sort_choices
 from welfare.people import search_q
 
 
 def visible_volunteers(request):
     if request is None:
         return Volunteer.objects.none()
-    return Volunteer.objects.visible_to(request.user).select_related("person")
+    return Volunteer.objects.visible_to(request.user).select_related("person", "organization")
 
 
 def visible_organizations(request):
@@ -54,9 +55,13 @@ class VolunteerFilter(django_filters.FilterSet):
     organization = django_filters.ModelChoiceFilter(
         label=_("Organisation"), queryset=visible_organizations
     )
+    active = django_filters.BooleanFilter(label=_("Active"), widget=AnyYesNo)
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[("person__name", "name"), ("trained_on", "trained"), ("open_cases", "cases")],
+        choices=sort_choices(
+            ("name", _("Name")), ("trained", _("Trained on")), ("cases", _("Open cases"))
+        ),  # fmt: skip
     )
 
     class Meta:
@@ -74,11 +79,12 @@ class VolunteerFilter(django_filters.FilterSet):
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    due = django_filters.BooleanFilter(label=_("Overdue for a visit"), method="filter_due")
+    # Any or yes: "no" would show the same cases as "any".
+    due = django_filters.BooleanFilter(label=_("Overdue for a visit"), method="filter_due", widget=AnyYesNo(yes_only=True))  # fmt: skip
     waiting = django_filters.BooleanFilter(
-        label=_("Waiting for a volunteer"), method="filter_waiting"
+        label=_("Waiting for a volunteer"), method="filter_waiting", widget=AnyYesNo(yes_only=True)
     )
-    concern = django_filters.BooleanFilter(label=_("Open concern"), method="filter_concern")
+    concern = django_filters.BooleanFilter(label=_("Open concern"), method="filter_concern", widget=AnyYesNo(yes_only=True))  # fmt: skip
     volunteer = django_filters.ModelChoiceFilter(label=_("Volunteer"), queryset=visible_volunteers)
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
@@ -88,6 +94,12 @@ class CaseFilter(django_filters.FilterSet):
             ("last_visited_on", "last-visit"),
             ("visit_due_on", "due"),
         ],
+        choices=sort_choices(
+            ("opened", _("Opened")),
+            ("client", _("Client")),
+            ("last-visit", _("Last visit")),
+            ("due", _("Next visit due")),
+        ),  # fmt: skip
     )
 
     class Meta:

@@ -147,7 +147,8 @@ class CaseForm(VersionedForm, UserForm):
         self.fields["constituency"].queryset = constituencies
         # The import's rows have neither (homehelp.imports.CaseRowForm).
         if "volunteer" in self.fields:
-            self.fields["volunteer"].queryset = volunteers.select_related("person")
+            self.fields["volunteer"].queryset = volunteers.select_related("person", "organization")
+            self.fields["volunteer"].label_from_instance = Volunteer.choice_label
             self.fields["volunteer"].error_messages["invalid_choice"] = _(
                 "Choose a trained, active volunteer of this office."
             )
@@ -232,7 +233,8 @@ class VisitForm(SubmitOnceForm, forms.ModelForm):
             return
         self.fields["volunteer"].queryset = Volunteer.objects.filter(
             office=case.office_id, active=True, trained_on__isnull=False
-        ).select_related("person")
+        ).select_related("person", "organization")
+        self.fields["volunteer"].label_from_instance = Volunteer.choice_label
         self.fields["volunteer"].error_messages["invalid_choice"] = _(
             "Choose a trained, active volunteer of this office."
         )

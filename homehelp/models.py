@@ -284,6 +284,16 @@ class Volunteer(models.Model):
     def get_absolute_url(self):
         return reverse("homehelp:volunteer-detail", args=[self.pk])
 
+    def choice_label(self):
+        """How a volunteer is named in a drop-down: two of the same name told
+        apart by their organisation and year of birth (not by their MyKad, which
+        the person policy may mask). The queryset selects person and organization."""
+        return _("%(name)s · %(organization)s · born %(year)s") % {
+            "name": self.person.name,
+            "organization": self.organization.name,
+            "year": self.person.birth_year or "?",
+        }
+
     def clean(self):
         # Not keyed to the field: the import's row form has no organisation field.
         organization = self.organization if self.organization_id else None

@@ -4,7 +4,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Activity, Participation, Project
-from welfare.forms import DATE_INPUT, PersonByMyKadForm, SubmitOnceForm, VersionedForm
+from welfare.forms import (
+    DATE_INPUT,
+    PersonByMyKadForm,
+    SubmitOnceForm,
+    VersionedForm,
+    sort_choices,
+)
 from welfare.models import District, Office, User, office_scope
 
 
@@ -22,6 +28,7 @@ class ProjectFilter(django_filters.FilterSet):
     )
     sort = django_filters.OrderingFilter(
         fields=[("name", "name"), ("start_date", "start"), ("status", "status")],
+        choices=sort_choices(("name", _("Name")), ("start", _("Start")), ("status", _("Status"))),
         label=_("Sort by"),
     )
 

@@ -2,6 +2,7 @@ import re
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
@@ -115,8 +116,19 @@ class PersonAdmin(MyKadSearch, SimpleHistoryAdmin):
         )
 
 
+class UserForm(UserChangeForm):
+    def _post_clean(self):
+        # User.clean() checks the roles the form is about to give, not the ones
+        # saved before (the groups are saved after the user).
+        if "groups" in self.cleaned_data:
+            groups = {group.name for group in self.cleaned_data["groups"]}
+            self.instance.__dict__["role_names"] = groups
+        super()._post_clean()
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserForm
     list_display = ["username", "first_name", "last_name", "office", "state", "is_active"]
     list_filter = ["groups", "is_superuser", "is_active", "state"]
     list_select_related = ["office", "state"]

@@ -3,7 +3,9 @@ import secrets
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.db import IntegrityError, transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import BooleanWidget
 
 from welfare import people
 from welfare.audit import history_in_words
@@ -335,3 +337,28 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         email = self.cleaned_data["email"]
         if PasswordResetRequest.objects.allow(email=email, ip_address=client_address(request)):
             super().save(request=request, **kwargs)
+
+
+# --- The lists' filters -----------------------------------------------------------
+
+
+class AnyYesNo(BooleanWidget):
+    """A yes/no filter that starts at "Any" (django-filter says "Unknown"), or
+    offers only "Any" and "Yes" when "No" would filter nothing."""
+
+    def __init__(self, attrs=None, *, yes_only=False):
+        super().__init__(attrs)
+        self.choices = [("", _("Any")), ("true", _("Yes"))] + (
+            [] if yes_only else [("false", _("No"))]
+        )
+
+
+def sort_choices(*options):
+    """An OrderingFilter's choices from (parameter, label) pairs, each way round.
+    Written out because django-filter builds "… (descending)" once, at import,
+    in English."""
+    return [
+        choice
+        for param, label in options
+        for choice in ((param, label), (f"-{param}", format_lazy(_("{} (descending)"), label)))
+    ]

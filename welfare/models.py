@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
@@ -146,6 +147,24 @@ class User(AbstractUser):
         key_salt = "welfare.models.User.get_session_auth_hash"
         value = f"{self.password}|{self.office_id}|{self.state_id}|{self.is_active}"
         return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+    @staticmethod
+    def role_errors(role_names, *, office, state):
+        """What a role needs: a district officer keeps the records of an office,
+        a state officer reads those of a state. Without it the account would
+        have the role and see nothing (office_scope)."""
+        errors = {}
+        if Role.DISTRICT_OFFICER in role_names and office is None:
+            errors["office"] = _("A district officer needs an office.")
+        if Role.STATE_OFFICER in role_names and state is None:
+            errors["state"] = _("A state officer needs a state.")
+        return errors
+
+    def clean(self):
+        super().clean()
+        # A new account has no groups yet (the admin adds them on the next page).
+        if self.pk and (errors := self.role_errors(self.role_names, office=self.office, state=self.state)):  # fmt: skip
+            raise ValidationError(errors)
 
     @cached_property
     def role_names(self):

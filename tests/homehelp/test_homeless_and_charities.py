@@ -60,7 +60,7 @@ def test_a_registered_charity_is_kept_with_its_jkm_registration(signed_in):
     assert response.status_code == 302
     charity = Organization.objects.get(kind="charity")
     assert charity.registered_with_jkm_on == date(2020, 3, 1)
-    assert "1 March 2020" in signed_in.get(charity.get_absolute_url()).text
+    assert "01/03/2020" in signed_in.get(charity.get_absolute_url()).text
 
 
 def test_the_database_refuses_a_charity_without_its_registration_date(db):

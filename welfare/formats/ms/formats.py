@@ -1,30 +1,5 @@
-"""Bahasa Melayu: the same Malaysian formats as Malaysian English; the month names and
-PAGI/MALAM come from Django's own ms catalogue.
+"""Bahasa Melayu: the same Malaysian formats as Malaysian English (one date style
+in both languages); the month names and PAGI/MALAM come from Django's own ms
+catalogue."""
 
-Numbers keep the comma for thousands and the point for decimals (RM 1,234.50) in both
-languages. USE_THOUSAND_SEPARATOR stays off: it would print years and ids as "2,026";
-templates group the figures that need it with `intcomma` or `floatformat:"2g"`.
-"""
-
-DATE_FORMAT = "j F Y"  # 25 Oktober 2026
-DATETIME_FORMAT = "j F Y, g:i A"  # 25 Oktober 2026, 2:30 MALAM
-TIME_FORMAT = "g:i A"
-YEAR_MONTH_FORMAT = "F Y"
-MONTH_DAY_FORMAT = "j F"
-SHORT_DATE_FORMAT = "d/m/Y"  # 25/10/2026
-SHORT_DATETIME_FORMAT = "d/m/Y g:i A"
-FIRST_DAY_OF_WEEK = 1  # Monday
-
-# The first format is what a date field shows: browsers' <input type="date"> need ISO.
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
-DATETIME_INPUT_FORMATS = [
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-]
-
-DECIMAL_SEPARATOR = "."
-THOUSAND_SEPARATOR = ","
-NUMBER_GROUPING = 3
+from welfare.formats.en.formats import *  # noqa: F403 (a format module is read by its names)
