@@ -70,6 +70,11 @@ class ParticipantImport(Import):
         ),
     ]
 
+    skip_label = _("Skip the people already in this project (instead of refusing the file)")
+
+    def is_there_already(self, person):
+        return person.pk in self.enrolled
+
     def preload(self, people, rows):
         self.enrolled = set(
             in_batches(

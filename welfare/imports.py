@@ -11,6 +11,7 @@ is kept in the database (StagedImport) between the two steps, and the
 confirmation checks again only the rows whose person may have changed since.
 Each app describes its import with an `Import` subclass next to its forms."""
 
+import calendar
 import copy
 import csv
 import functools
@@ -32,7 +33,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.expressions import DatabaseDefault
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext, override
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext, override
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
 
@@ -86,6 +88,21 @@ class Column:
     def accepted_headings(self):
         return {simplify(h) for h in (self.key, self.heading, self.heading_ms, *self.aliases)}
 
+    def accepted_values(self):
+        """What a coded column accepts, each value in English and in Malay (its
+        code, as the template's example writes it, too): ["community: Local
+        community / Komuniti setempat", ...]; [] for a column of free text."""
+        return [
+            f"{code}: {' / '.join(dict.fromkeys(names))}"
+            for code, names in (self.choices.names if self.choices else {}).items()
+        ]
+
+    def not_accepted(self, value):
+        return _("“%(value)s” is not one of: %(accepted)s.") % {
+            "value": value,
+            "accepted": "; ".join(self.accepted_values()),
+        }
+
 
 @functools.lru_cache(maxsize=4096)
 def simplify(text):
@@ -96,17 +113,28 @@ def simplify(text):
     return "".join(ch for ch in str(text).casefold() if ch.isalnum())
 
 
+class ChoiceLookup(dict):
+    """{simplified spelling: code}, and `names`: {code: [English label, Malay
+    label, other Malay spellings]} for the page, the template and the messages."""
+
+    names: dict
+
+
 def choice_lookup(choices, extra=None):
     """Accepted spellings of a TextChoices value: the code, the English label, the
     Malay label, and any extra spellings given as {code: [spelling, ...]}."""
-    lookup = {}
+    lookup = ChoiceLookup()
+    lookup.names = {}
     for code, label in choices:
         spellings = [code, label, *(extra or {}).get(code, [])]
         with override("ms"):
             spellings.append(str(label))
+            malay = str(label)
         with override("en"):
             spellings.append(str(label))
+            english = str(label)
         lookup.update({simplify(spelling): code for spelling in spellings})
+        lookup.names[code] = [english, malay, *(extra or {}).get(code, [])]
     return lookup
 
 
@@ -149,6 +177,8 @@ class ImportRowForm:
                 form_field.error_messages["invalid"] = _(
                     "Enter the date as YYYY-MM-DD or DD/MM/YYYY."
                 )
+                # Built by the page's form: only its reading of the text changes.
+                form_field.__class__ = ImportDateField
 
     def for_row(self, data):
         """This form bound to `data`, with a new instance: the fields are shared
@@ -181,6 +211,51 @@ class ImportRowForm:
             name for name, field in self.fields.items() if isinstance(field, PreloadedChoiceField)
         )
         return exclude
+
+
+class ImportDateField(forms.DateField):
+    """A date written in a right format but that does not exist (31/02/2026) is
+    named as such, not as a wrong format."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            if problem := nonexistent_date(value):
+                raise ValidationError(problem, code="invalid_date") from None
+            raise
+
+
+DATE_PARTS = [
+    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), (0, 1, 2)),
+    (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), (2, 1, 0)),
+]
+
+
+def nonexistent_date(text):
+    """Why a date in one of the import's formats does not exist, or None when
+    the text is not in one of them."""
+    text = str(text).strip()
+    for pattern, (year_at, month_at, day_at) in DATE_PARTS:
+        if match := pattern.fullmatch(text):
+            parts = [int(part) for part in match.groups()]
+            year, month, day = parts[year_at], parts[month_at], parts[day_at]
+            if year < 1:
+                return None
+            if not 1 <= month <= 12:
+                return _("%(date)s does not exist: there is no month %(month)d.") % {
+                    "date": text,
+                    "month": month,
+                }
+            days = calendar.monthrange(year, month)[1]
+            if not 1 <= day <= days:
+                with_days = date(year, month, 1)
+                return _("%(date)s does not exist: %(month)s has %(days)d days.") % {
+                    "date": text,
+                    "month": date_format(with_days, "YEAR_MONTH_FORMAT"),
+                    "days": days,
+                }
+    return None
 
 
 def new_copy(instance):
@@ -474,6 +549,7 @@ class RowResult:
     errors: list = field(default_factory=list)  # (column heading, message)
     person: Person | None = None  # the person recorded already
     office: Office | None = None  # for records that name their office
+    skipped: bool = False  # the person is there already, and the user chose to skip them
 
     @property
     def reused(self):
@@ -490,7 +566,10 @@ class CheckedRows:
     Import.staged_row)."""
 
     def __init__(self):
-        self.row_count = self.reused_count = self.error_count = self.errors_shown = 0
+        self.row_count = self.error_count = self.errors_shown = 0
+        # The rows that saving writes (new people, people already recorded), the
+        # rows with errors, the rows skipped.
+        self.new_count = self.reused_count = self.invalid_count = self.skipped_count = 0
         self.shown = []
         self.error_rows = []
         self.column_errors = Counter()
@@ -498,8 +577,8 @@ class CheckedRows:
         self.restore = []  # deleted people whose MyKad brings them back
 
     @property
-    def new_count(self):
-        return self.row_count - self.reused_count
+    def saved_count(self):
+        return self.new_count + self.reused_count
 
     @property
     def rows_not_shown(self):
@@ -515,9 +594,18 @@ class CheckedRows:
 
     def add(self, result, staged):
         self.row_count += 1
-        self.reused_count += result.reused
+        if result.errors:
+            self.invalid_count += 1
+        elif result.skipped:
+            self.skipped_count += 1
+        elif result.reused:
+            self.reused_count += 1
+        else:
+            self.new_count += 1
         if len(self.shown) < PREVIEW_ROWS:
             self.shown.append(result)
+        if result.skipped and not result.errors:
+            return
         if result.errors:
             self.error_count += len(result.errors)
             self.column_errors.update(heading for heading, _message in result.errors)
@@ -541,10 +629,18 @@ class Import:
     filename = "import"
     model = None
     person_field = ""
+    # The label of the upload form's option to skip the rows of people who have
+    # a record here already (is_there_already), instead of refusing the file.
+    skip_label = None
 
     def __init__(self, user, target):
         self.user = user
         self.target = target
+        self.skip_existing = False
+
+    def is_there_already(self, person):
+        """For skip_label: the person has the record a row would create."""
+        return False
 
     def heading_of(self, key):
         for column in self.columns:
@@ -638,6 +734,14 @@ class Import:
         if key not in forms_by_key:
             forms_by_key[key] = self.row_form({}, found, key)
         form = forms_by_key[key].for_row(self.form_data(values))
+        person = form.existing_person
+        if self.skip_existing and person is not None and self.is_there_already(person):
+            result.person, result.skipped = person, True
+            return result, person.mykad, None
+        for column in self.columns:
+            value = values.get(column.key, "")
+            if value and column.choices and simplify(value) not in column.choices:
+                result.add_error(str(column.heading), column.not_accepted(value))
         if not form.is_valid():
             already = {heading for heading, _message in result.errors}
             for name, errors in form.errors.items():
@@ -718,11 +822,19 @@ class Import:
         return len(checked.staged)
 
     def template_response(self, file_format):
+        """The headings and an example row; a workbook lists on its Notes sheet
+        the values each coded column accepts (the page lists them too)."""
+        notes = [
+            f"{column.heading} / {column.heading_ms} — {gettext('accepted values')}: {value}"
+            for column in self.columns
+            for value in column.accepted_values()
+        ]
         return table_response(
             file_format,
             self.filename,
             [c.heading for c in self.columns],
             [[c.example for c in self.columns]],
+            notes=notes,
         )
 
 
@@ -860,11 +972,17 @@ class UploadForm(forms.Form):
         label=_("File"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"})
     )
 
-    def __init__(self, *args, **kwargs):
+    skip_existing = forms.BooleanField(required=False)
+
+    def __init__(self, *args, importer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "CSV (UTF-8) or Excel .xlsx, at most %(mb)d MB and %(rows)s rows."
         ) % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024), "rows": f"{MAX_ROWS:,}"}
+        if importer.skip_label:
+            self.fields["skip_existing"].label = importer.skip_label
+        else:
+            del self.fields["skip_existing"]
 
 
 def import_page(request, importer, *, kind, target_pk, back_url, back_label, template_urls):
@@ -882,6 +1000,7 @@ def import_page(request, importer, *, kind, target_pk, back_url, back_label, tem
         if staged is None:
             messages.error(request, gettext("This import has expired; upload the file again."))
             return redirect(request.path)
+        importer.skip_existing = bool(importer.skip_label and request.POST.get("skip_existing"))
         checked = importer.recheck(staged.rows)
         if not checked.error_count:
             try:
@@ -898,28 +1017,47 @@ def import_page(request, importer, *, kind, target_pk, back_url, back_label, tem
                     )
             else:
                 forget(request, staged)
+                skipped = request.POST.get("skipped", "")
+                if importer.skip_existing and skipped.isdigit() and int(skipped):
+                    messages.info(
+                        request,
+                        ngettext(
+                            "%(count)d person already there was skipped.",
+                            "%(count)d people already there were skipped.",
+                            int(skipped),
+                        )
+                        % {"count": int(skipped)},
+                    )
                 messages.success(
                     request,
                     gettext(
                         "Imported %(rows)d rows: %(new)d new people, %(reused)d already recorded."
                     )
                     % {
-                        "rows": checked.row_count,
+                        "rows": checked.saved_count,
                         "new": checked.new_count,
                         "reused": checked.reused_count,
                     },
                 )
                 return redirect(back_url)
         return render(
-            request, "imports/import.html", {**context, **summary(request, checked), "token": token}
+            request,
+            "imports/import.html",
+            {
+                **context,
+                **summary(request, checked),
+                "token": token,
+                "skip_existing": importer.skip_existing,
+            },
         )
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, importer=importer)
     if form.is_valid():
         try:
             rows = rows_by_column(read_table(form.cleaned_data["file"]), importer.columns)
         except ImportFileError as error:
             form.add_error("file", str(error))
         else:
+            importer.skip_existing = form.cleaned_data.get("skip_existing", False)
             checked = importer.check(rows)
             del rows  # the staged rows hold what confirming needs
             # Only a file without errors can be confirmed.
@@ -932,6 +1070,7 @@ def import_page(request, importer, *, kind, target_pk, back_url, back_label, tem
                     **summary(request, checked),
                     "token": token,
                     "filename": form.cleaned_data["file"].name,
+                    "skip_existing": importer.skip_existing,
                 },
             )
     return render(request, "imports/import.html", {**context, "form": form})
@@ -946,4 +1085,6 @@ def summary(request, checked):
         "error_count": checked.error_count,
         "new_count": checked.new_count,
         "reused_count": checked.reused_count,
+        "invalid_count": checked.invalid_count,
+        "skipped_count": checked.skipped_count,
     }

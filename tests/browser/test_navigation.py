@@ -140,3 +140,21 @@ def test_the_columns_that_matter_are_on_a_390_px_screen(
         assert on_screen(page.locator(f"td[data-label='{column}']"))
     page.goto(f"{live_server.url}/homehelp/cases/?page=2")
     assert on_screen(page.locator(".pagination .page-item").last)
+
+
+def test_the_import_page_says_how_many_rows_it_is_checking(page, sign_in, officer, live_server, tmp_path):  # fmt: skip
+    from tests.imports.conftest import PARTICIPANT_HEADINGS, participant_rows
+
+    project = ProjectFactory(office=officer.office)
+    csv_path = tmp_path / "peserta.csv"
+    lines = [PARTICIPANT_HEADINGS, *participant_rows(3000)]
+    csv_path.write_text("\n".join(",".join(line) for line in lines) + "\n", encoding="utf-8")
+    sign_in(officer)
+    page.goto(f"{live_server.url}/projects/{project.pk}/participants/import/")
+    # The page as it stays while a slow server checks the file: the form is not
+    # sent, the page's own script still runs.
+    page.evaluate("document.querySelector('form[data-import-check]').addEventListener('submit', e => e.preventDefault())")  # fmt: skip
+    page.set_input_files("#id_file", str(csv_path))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator("[data-import-progress]")).to_contain_text("Checking 3,000 rows…")
+    expect(page.get_by_role("button", name="Check the file")).to_be_disabled()

@@ -133,7 +133,11 @@ def test_each_kind_of_error_names_row_and_column_and_nothing_is_written(client, 
         (4, "Joined on", "Enter the date as YYYY-MM-DD or DD/MM/YYYY."),
         (5, "Name", "Give the person's name."),
         (6, "Target group", "This field is required."),
-        (7, "Target group", "Select a valid choice. elderly is not one of the available choices."),
+        (
+            7,
+            "Target group",
+            "“elderly” is not one of: client: Department client / Pelanggan jabatan / Klien jabatan / Klien; former_resident: Former resident or trainee of a department institution / Bekas penghuni atau pelatih institusi jabatan / Bekas penghuni / Bekas pelatih; community: Local community member / Ahli komuniti setempat / Komuniti setempat / Masyarakat setempat.",
+        ),  # fmt: skip
         (8, "MyKad", "The same person is already in row 2 of this file."),
         (9, "MyKad", "This person already takes part in this project."),
         (10, "Date of birth", "Without a MyKad number, give the date of birth."),
