@@ -264,7 +264,8 @@ def test_drill_down_queries_do_not_grow_with_rows(
     # (which level counts the TOTAL), the state's months and days, the time of
     # the figures (8); the states of the filter's drop-down (1)
     params = {"as_of": AS_OF, "state": "MY-10"}
-    with django_assert_num_queries(14):
+    # + the menu's permissions, the user's and the groups' (2)
+    with django_assert_num_queries(16):
         assert client.get(BY_OFFICE, params).status_code == 200
     # the same but the drop-down, and the export in the access log
     with django_assert_num_queries(14):
@@ -273,14 +274,17 @@ def test_drill_down_queries_do_not_grow_with_rows(
         ] == str(rows)
     # the state, the offices, their figures, every office, the state's figures,
     # the time, the drop-down's states (7)
-    with django_assert_num_queries(12):
+    # + the menu's permissions, the user's and the groups' (2)
+    with django_assert_num_queries(14):
         assert client.get(HOME_HELP_BY_OFFICE, {"year": 2024, "state": "MY-10"}).status_code == 200
     # the organisations' figures, the nation's, the organisations, the time (4)
-    with django_assert_num_queries(9):
+    # + the menu's permissions, the user's and the groups' (2)
+    with django_assert_num_queries(11):
         assert client.get(BY_ORGANISATION, {"year": 2024}).status_code == 200
     # the state, the constituencies' figures, their active cases, the state's
     # figures, the constituencies, the time, the drop-down's states (7)
-    with django_assert_num_queries(12):
+    # + the menu's permissions, the user's and the groups' (2)
+    with django_assert_num_queries(14):
         assert (
             client.get("/reports/constituencies/", {"year": 2024, "state": "MY-10"}).status_code
             == 200

@@ -158,7 +158,8 @@ def test_queries_do_not_grow_with_rows(
     # time of the figures; visits by service and the services; the active cases
     # by constituency and office, the constituencies, the offices
     # + the savepoint each request runs in (ATOMIC_REQUESTS) and its release
-    with django_assert_num_queries(14):
+    # + the menu's permissions, the user's and the groups' (2)
+    with django_assert_num_queries(16):
         assert client.get(URL, {"year": 2024}).status_code == 200
     # the session's 3 (with the groups: volunteers reach no report, welfare.roles)
     # and the savepoint's 2; the table's 4
