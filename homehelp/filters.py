@@ -59,6 +59,7 @@ class VolunteerFilter(django_filters.FilterSet):
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[("person__name", "name"), ("trained_on", "trained"), ("open_cases", "cases")],
+        empty_label=_("Usual order"),
         choices=sort_choices(
             ("name", _("Name")), ("trained", _("Trained on")), ("cases", _("Open cases"))
         ),  # fmt: skip
@@ -94,6 +95,7 @@ class CaseFilter(django_filters.FilterSet):
             ("last_visited_on", "last-visit"),
             ("visit_due_on", "due"),
         ],
+        empty_label=_("Usual order"),
         choices=sort_choices(
             ("opened", _("Opened")),
             ("client", _("Client")),

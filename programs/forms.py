@@ -28,6 +28,7 @@ class ProjectFilter(django_filters.FilterSet):
     )
     sort = django_filters.OrderingFilter(
         fields=[("name", "name"), ("start_date", "start"), ("status", "status")],
+        empty_label=_("Usual order"),
         choices=sort_choices(("name", _("Name")), ("start", _("Start")), ("status", _("Status"))),
         label=_("Sort by"),
     )

@@ -268,3 +268,5 @@ SITE_URL = env("SITE_URL", default="")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# The lists' filters start at "Any" (django-filter's default is "---------").
+FILTERS_EMPTY_CHOICE_LABEL = _("Any")

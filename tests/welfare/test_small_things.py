@@ -67,6 +67,8 @@ def test_yes_no_filters_start_at_any(rf, officer):
     request.user = officer
     cases = CaseFilter({}, queryset=None, request=request).form
     assert [str(label) for value, label in cases.fields["due"].widget.choices] == ["Any", "Yes"]
+    assert str(list(cases.fields["status"].choices)[0][1]) == "Any"
+    assert str(list(cases.fields["sort"].choices)[0][1]) == "Usual order"
     volunteers = VolunteerFilter({}, queryset=None, request=request).form
     choices = [str(label) for value, label in volunteers.fields["active"].widget.choices]
     assert choices == ["Any", "Yes", "No"]
