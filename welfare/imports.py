@@ -550,6 +550,7 @@ class RowResult:
     person: Person | None = None  # the person recorded already
     office: Office | None = None  # for records that name their office
     skipped: bool = False  # the person is there already, and the user chose to skip them
+    there_already: bool = False  # the same, without that choice: an error
 
     @property
     def reused(self):
@@ -570,6 +571,7 @@ class CheckedRows:
         # The rows that saving writes (new people, people already recorded), the
         # rows with errors, the rows skipped.
         self.new_count = self.reused_count = self.invalid_count = self.skipped_count = 0
+        self.there_already_count = 0
         self.shown = []
         self.error_rows = []
         self.column_errors = Counter()
@@ -594,6 +596,7 @@ class CheckedRows:
 
     def add(self, result, staged):
         self.row_count += 1
+        self.there_already_count += result.there_already
         if result.errors:
             self.invalid_count += 1
         elif result.skipped:
@@ -735,9 +738,11 @@ class Import:
             forms_by_key[key] = self.row_form({}, found, key)
         form = forms_by_key[key].for_row(self.form_data(values))
         person = form.existing_person
-        if self.skip_existing and person is not None and self.is_there_already(person):
-            result.person, result.skipped = person, True
-            return result, person.mykad, None
+        if self.skip_label and person is not None and self.is_there_already(person):
+            if self.skip_existing:
+                result.person, result.skipped = person, True
+                return result, person.mykad, None
+            result.there_already = True  # refused below; the page offers to skip them
         for column in self.columns:
             value = values.get(column.key, "")
             if value and column.choices and simplify(value) not in column.choices:
@@ -1087,4 +1092,5 @@ def summary(request, checked):
         "reused_count": checked.reused_count,
         "invalid_count": checked.invalid_count,
         "skipped_count": checked.skipped_count,
+        "there_already_count": checked.there_already_count,
     }

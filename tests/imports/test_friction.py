@@ -89,7 +89,7 @@ def test_the_summary_counts_only_the_rows_that_will_be_saved(client, officer, pr
     response = client.post(import_url(project), {"file": csv_file([PARTICIPANT_HEADINGS, *rows])})
     assert (response.context["invalid_count"], response.context["new_count"]) == (5, 2)
     summary = " ".join(response.text.split('id="import-summary"', 1)[1].split("</p>", 1)[0].split())  # fmt: skip
-    assert "7 rows — 5 rows with errors" in summary
+    assert "7 rows — 5 with errors, 2 correct: 2 new people, 0 already recorded." in summary
     assert "2 new people" in summary
     assert "7 new people" not in summary
 
@@ -101,6 +101,8 @@ def test_people_already_in_the_project_are_skipped_when_asked(client, officer, p
     client.force_login(officer)
     refused = client.post(import_url(project), {"file": csv_file([PARTICIPANT_HEADINGS, *rows])})
     assert errors_of(refused) == [(2, "MyKad", "This person already takes part in this project.")]
+    assert refused.context["there_already_count"] == 1
+    assert "1 person is there already. To import the others" in refused.text
     assert "Skip the people already in this project" in client.get(import_url(project)).text
 
     preview = client.post(
