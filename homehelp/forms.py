@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from homehelp.models import Case, HeldVisit, Organization, Referral, Service, Visit, Volunteer
 from welfare.forms import DATE_INPUT as DATE
 from welfare.forms import PersonByMyKadForm, SubmitOnceForm, UserForm, VersionedForm
-from welfare.models import Constituency, Office
+from welfare.models import Constituency
 
 
 class OrganizationForm(forms.ModelForm):
@@ -53,11 +53,9 @@ def office_choice(form, user, instance_office):
     administrator (who has none) chooses it."""
     if instance_office is not None:
         return instance_office
-    if user.office_id:
-        return user.office
-    form.fields["office"] = forms.ModelChoiceField(
-        Office.objects.select_related("state"), label=_("Office")
-    )
+    if user.own_office:
+        return user.own_office
+    form.fields["office"] = forms.ModelChoiceField(user.offices_to_write_into(), label=_("Office"))
     return None
 
 

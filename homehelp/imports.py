@@ -39,7 +39,7 @@ class OfficeImport(Import):
     def __init__(self, user, target):
         super().__init__(user, target)
         self.offices = office_lookup(user)
-        self.own_office = user.office if user.office_id else None
+        self.own_office = user.own_office
 
     def row_key(self, values, result):
         """The row's office, on which its form depends (one form per office)."""

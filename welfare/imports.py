@@ -195,9 +195,7 @@ def new_copy(instance):
 
 def office_lookup(user):
     """The offices a user may import into, by code and by name."""
-    offices = Office.objects.select_related("state")
-    if not user.sees_all_offices:
-        offices = offices.filter(pk=user.office_id)
+    offices = user.offices_to_write_into()
     return {simplify(key): office for office in offices for key in (office.code, office.name)}
 
 
