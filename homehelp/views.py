@@ -56,17 +56,10 @@ from welfare.exports import CHUNK_SIZE, labels, table_response, yes_no
 from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog
-from welfare.roles import volunteer_page
+from welfare.roles import get_in_scope, get_to_change, require_permission, volunteer_page
 
 PAGE_SIZE = 25
 WORKLIST_ROWS = 10
-
-
-def require_permission(user, codename):
-    """Read-only roles get 403 on edit pages; call after the object was fetched
-    through visible_to(), so that other offices' records stay 404."""
-    if not user.has_perm(f"homehelp.{codename}"):
-        raise PermissionDenied
 
 
 def paginate(request, queryset, paginator_class=Paginator):
@@ -139,9 +132,7 @@ def organization_list(request):
 
 
 def get_organization(request, pk):
-    return get_object_or_404(
-        Organization.objects.visible_to(request.user).select_related("office"), pk=pk
-    )
+    return get_in_scope(request, Organization.objects.select_related("office"), pk=pk)
 
 
 def organization_detail(request, pk):
@@ -163,7 +154,7 @@ def organization_detail(request, pk):
 
 
 def organization_create(request):
-    require_permission(request.user, "add_organization")
+    require_permission(request.user, "add", Organization)
     form = OrganizationForm(request.POST or None, user=request.user)
     if form.is_valid():
         organization = form.save()
@@ -227,10 +218,9 @@ def volunteer_list(request):
 
 
 def volunteer_detail(request, pk):
-    volunteer = get_object_or_404(
-        Volunteer.objects.visible_to(request.user).select_related(
-            "person", "organization", "office", "user"
-        ),
+    volunteer = get_in_scope(
+        request,
+        Volunteer.objects.select_related("person", "organization", "office", "user"),
         pk=pk,
     )
     cases = volunteer.cases.open().with_last_visit().select_related("client", "constituency")
@@ -250,7 +240,7 @@ def volunteer_detail(request, pk):
 
 
 def volunteer_create(request):
-    require_permission(request.user, "add_volunteer")
+    require_permission(request.user, "add", Volunteer)
     form = person_form(request, VolunteerCreateForm)
     if form.is_valid():
         volunteer = form.save()
@@ -260,10 +250,7 @@ def volunteer_create(request):
 
 
 def volunteer_edit(request, pk):
-    volunteer = get_object_or_404(
-        Volunteer.objects.visible_to(request.user).select_related("person", "office"), pk=pk
-    )
-    require_permission(request.user, "change_volunteer")
+    volunteer = get_to_change(request, Volunteer.objects.select_related("person", "office"), pk=pk)
     form = VolunteerForm(request.POST or None, instance=volunteer, user=request.user)
     if form.is_valid():
         form.save()
@@ -276,10 +263,7 @@ def volunteer_edit(request, pk):
 def volunteer_invite(request, pk):
     """A one-time link (and its QR code) with which the volunteer sets the
     password of their own account, for their phone page."""
-    volunteer = get_object_or_404(
-        Volunteer.objects.visible_to(request.user).select_related("person", "user"), pk=pk
-    )
-    require_permission(request.user, "change_volunteer")
+    volunteer = get_to_change(request, Volunteer.objects.select_related("person", "user"), pk=pk)
     if problem := volunteer.availability_error(date.today()):
         messages.error(request, problem)
         return redirect(volunteer)
@@ -483,15 +467,15 @@ def held_visit_create(request, pk, volunteer, wants_json):
 def held_visit(request, pk):
     """A visit held for the office: the officer corrects and confirms it as a
     visit of the case, or sets it aside."""
-    held = get_object_or_404(
-        HeldVisit.objects.visible_to(request.user)
-        .waiting()
+    held = get_in_scope(
+        request,
+        HeldVisit.objects.waiting()
         .select_related("case__client", "case__office", "volunteer__person")
         # Two officers deciding at once: the second waits, then finds it decided.
         .select_for_update(of=["self"]),
         pk=pk,
     )
-    require_permission(request.user, "change_visit")
+    require_permission(request.user, "change", Visit)
     case = held.case
     if request.method == "POST" and "set_aside" in request.POST:
         held.decide(by=request.user)
@@ -573,13 +557,14 @@ def case_list(request):
     )
 
 
-def get_case(request, pk):
-    return get_object_or_404(
-        Case.objects.visible_to(request.user).select_related(
-            "client", "office__state", "constituency", "volunteer__person"
-        ),
-        pk=pk,
+def get_case(request, pk, action=None):
+    """The case for its pages; with an `action` ("change"), only for a role that may."""
+    cases = Case.objects.select_related(
+        "client", "office__state", "constituency", "volunteer__person"
     )
+    if action:
+        return get_to_change(request, cases, action, pk=pk)
+    return get_in_scope(request, cases, pk=pk)
 
 
 def case_detail(request, pk, visit_form=None):
@@ -609,7 +594,7 @@ def case_detail(request, pk, visit_form=None):
 
 
 def case_create(request):
-    require_permission(request.user, "add_case")
+    require_permission(request.user, "add", Case)
     form = person_form(request, CaseCreateForm)
     if form.is_valid():
         case = form.save()
@@ -619,8 +604,7 @@ def case_create(request):
 
 
 def case_edit(request, pk):
-    case = get_case(request, pk)
-    require_permission(request.user, "change_case")
+    case = get_case(request, pk, "change")
     form = CaseForm(request.POST or None, instance=case, user=request.user)
     if form.is_valid() and form.save_unless_conflict():
         messages.success(request, _("Case saved."))
@@ -634,8 +618,7 @@ def case_edit(request, pk):
 
 
 def case_close(request, pk):
-    case = get_case(request, pk)
-    require_permission(request.user, "change_case")
+    case = get_case(request, pk, "change")
     if not case.is_open:
         return redirect(case)
     form = CaseCloseForm(request.POST or None, instance=case)
@@ -653,7 +636,7 @@ def case_close(request, pk):
 
 def referral_create(request, case_pk):
     case = get_case(request, case_pk)
-    require_permission(request.user, "add_referral")
+    require_permission(request.user, "add", Referral)
     if not case.is_open:
         raise PermissionDenied
     form = ReferralForm(request.POST or None, case=case)
@@ -666,10 +649,7 @@ def referral_create(request, case_pk):
 
 
 def referral_edit(request, pk):
-    referral = get_object_or_404(
-        Referral.objects.visible_to(request.user).select_related("case__client"), pk=pk
-    )
-    require_permission(request.user, "change_referral")
+    referral = get_to_change(request, Referral.objects.select_related("case__client"), pk=pk)
     form = ReferralStatusForm(request.POST or None, instance=referral)
     if form.is_valid():
         form.save()
@@ -705,7 +685,7 @@ def visit_list(request):
 def visit_create(request, case_pk):
     """The case page's quick form; errors show on the case page."""
     case = get_case(request, case_pk)
-    require_permission(request.user, "add_visit")
+    require_permission(request.user, "add", Visit)
     if not case.is_open:
         raise PermissionDenied
     form = VisitForm(request.POST, case=case)
@@ -719,11 +699,9 @@ def visit_create(request, case_pk):
 
 
 def visit_edit(request, pk):
-    visit = get_object_or_404(
-        Visit.objects.visible_to(request.user).select_related("case__client", "case__office"),
-        pk=pk,
+    visit = get_to_change(
+        request, Visit.objects.select_related("case__client", "case__office"), pk=pk
     )
-    require_permission(request.user, "change_visit")
     form = VisitForm(request.POST or None, instance=visit, case=visit.case)
     if form.is_valid():
         form.save()
@@ -734,8 +712,7 @@ def visit_edit(request, pk):
 
 @require_POST
 def visit_resolve_concern(request, pk):
-    visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=pk)
-    require_permission(request.user, "change_visit")
+    visit = get_to_change(request, Visit.objects, pk=pk)
     if visit.has_open_concern:
         visit.resolve_concern(by=request.user)
         messages.success(request, _("Concern marked as resolved."))
@@ -885,7 +862,7 @@ def import_template_urls(name):
 
 def volunteer_import(request, pk):
     organization = get_organization(request, pk)
-    require_permission(request.user, "add_volunteer")
+    require_permission(request.user, "add", Volunteer)
     return import_page(
         request,
         VolunteerImport(request.user, organization),
@@ -902,7 +879,7 @@ def volunteer_import_template(request, file_format):
 
 
 def case_import(request):
-    require_permission(request.user, "add_case")
+    require_permission(request.user, "add", Case)
     return import_page(
         request,
         CaseImport(request.user, None),

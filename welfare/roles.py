@@ -5,7 +5,9 @@ Each app's migration grants the permissions on its own models. Permissions are
 created here when missing, because Django only creates them after the last
 migration has run."""
 
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 
 VIEW = ["view"]
 KEEP = ["view", "add", "change", "delete"]
@@ -30,6 +32,28 @@ def grant_permissions(apps, app_label, grants):
                     defaults={"name": f"Can {action} {model._meta.verbose_name_raw}"},
                 )
                 group.permissions.add(permission)
+
+
+def require_permission(user, action, model):
+    """403 unless the user's role may `action` ("add", "change", "delete") a
+    `model`: read-only roles (state officers, HQ) see records but keep none."""
+    opts = model._meta
+    if not user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}"):
+        raise PermissionDenied
+
+
+def get_in_scope(request, queryset, **lookup):
+    """The record if the user may see it, else 404: another office's records
+    do not exist for them, so that a 403 never confirms what is there."""
+    return get_object_or_404(queryset.visible_to(request.user), **lookup)
+
+
+def get_to_change(request, queryset, action="change", **lookup):
+    """The record to act on: 404 outside the user's scope, then 403 when the
+    role may not `action` it. The pair every page that writes uses, in this order."""
+    record = get_in_scope(request, queryset, **lookup)
+    require_permission(request.user, action, queryset.model)
+    return record
 
 
 def volunteer_page(view_func):
