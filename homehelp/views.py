@@ -1,5 +1,6 @@
 import hashlib
 from datetime import date, timedelta
+from operator import attrgetter
 
 import qrcode
 import qrcode.image.svg
@@ -52,10 +53,9 @@ from homehelp.models import (
 )
 from welfare import people
 from welfare.audit import history_in_words
-from welfare.exports import CHUNK_SIZE, labels, table_response, yes_no
+from welfare.exports import labels, records_response, yes_no
 from welfare.forms import person_form
 from welfare.imports import import_page
-from welfare.models import AccessLog
 from welfare.roles import get_in_scope, get_to_change, require_permission, volunteer_page
 
 PAGE_SIZE = 25
@@ -723,30 +723,20 @@ def visit_resolve_concern(request, pk):
 
 
 def organization_export(request, file_format):
-    header = [
-        _("Name"),
-        _("Registration number"),
-        _("Kind"),
-        _("Office"),
-        _("Contact person"),
-        _("Phone"),
-        _("Email"),
-    ]
     kinds = labels(Organization.Kind)
-    rows = (
-        [
-            o.name,
-            o.registration_number,
-            kinds.get(o.kind, o.kind),
-            o.office.name if o.office else _("National"),
-            o.contact_person,
-            o.phone,
-            o.email,
-        ]
-        for o in filtered_organizations(request).qs.iterator(chunk_size=CHUNK_SIZE)
+    columns = [
+        (_("Name"), attrgetter("name")),
+        (_("Registration number"), attrgetter("registration_number")),
+        (_("Kind"), lambda o: kinds.get(o.kind, o.kind)),
+        (_("Office"), lambda o: o.office.name if o.office else _("National")),
+        (_("Contact person"), attrgetter("contact_person")),
+        (_("Phone"), attrgetter("phone")),
+        (_("Email"), attrgetter("email")),
+    ]
+    organizations = filtered_organizations(request).qs
+    return records_response(
+        request, file_format, "organisations", columns, organizations, subject="organisations"
     )
-    people.log_access(request.user, None, "organisations", action=AccessLog.Action.EXPORT)
-    return table_response(file_format, "organisations", header, rows, exported_by=request.user)
 
 
 def volunteer_export(request, file_format):
@@ -754,69 +744,39 @@ def volunteer_export(request, file_format):
     disclosure = people.exported(
         request, volunteers.values_list("person_id", flat=True), "volunteers"
     )
-    header = [
-        _("Name"),
-        _("MyKad number"),
-        _("Organisation"),
-        _("Office"),
-        _("Trained on"),
-        _("Active"),
-        _("Maximum caseload"),
-        _("Open cases"),
-        _("Last activity"),
-    ]
     yes = yes_no()
-    rows = (
-        [
-            v.person.name,
-            disclosure.mykad(v.person),
-            v.organization.name,
-            v.office.name,
-            v.trained_on,
-            yes[v.active],
-            v.max_cases,
-            v.open_cases,
-            v.last_activity_on,
-        ]
-        for v in volunteers.iterator(chunk_size=CHUNK_SIZE)
-    )
-    return table_response(file_format, "volunteers", header, rows, exported_by=request.user)
+    columns = [
+        (_("Name"), attrgetter("person.name")),
+        (_("MyKad number"), lambda v: disclosure.mykad(v.person)),
+        (_("Organisation"), attrgetter("organization.name")),
+        (_("Office"), attrgetter("office.name")),
+        (_("Trained on"), attrgetter("trained_on")),
+        (_("Active"), lambda v: yes[v.active]),
+        (_("Maximum caseload"), attrgetter("max_cases")),
+        (_("Open cases"), attrgetter("open_cases")),
+        (_("Last activity"), attrgetter("last_activity_on")),
+    ]
+    return records_response(request, file_format, "volunteers", columns, volunteers)
 
 
 def case_export(request, file_format):
     cases = filtered_cases(request).qs
     disclosure = people.exported(request, cases.values_list("client_id", flat=True), "cases")
-    header = [
-        _("Client"),
-        _("MyKad number"),
-        _("Type"),
-        _("Office"),
-        _("Constituency"),
-        _("Volunteer"),
-        _("Status"),
-        _("Opened on"),
-        _("Closed on"),
-        _("Last visit"),
-        _("Next visit due"),
-    ]
     types, statuses = labels(Case.ClientType), labels(Case.Status)
-    rows = (
-        [
-            case.client.name,
-            disclosure.mykad(case.client),
-            types[case.client_type],
-            case.office.name,
-            str(case.constituency),
-            case.volunteer.person.name if case.volunteer else "",
-            statuses[case.status],
-            case.opened_on,
-            case.closed_on,
-            case.last_visited_on,
-            case.visit_due_on if case.is_open else None,
-        ]
-        for case in cases.iterator(chunk_size=CHUNK_SIZE)
-    )
-    return table_response(file_format, "cases", header, rows, exported_by=request.user)
+    columns = [
+        (_("Client"), attrgetter("client.name")),
+        (_("MyKad number"), lambda case: disclosure.mykad(case.client)),
+        (_("Type"), lambda case: types[case.client_type]),
+        (_("Office"), attrgetter("office.name")),
+        (_("Constituency"), lambda case: str(case.constituency)),
+        (_("Volunteer"), lambda case: case.volunteer.person.name if case.volunteer else ""),
+        (_("Status"), lambda case: statuses[case.status]),
+        (_("Opened on"), attrgetter("opened_on")),
+        (_("Closed on"), attrgetter("closed_on")),
+        (_("Last visit"), attrgetter("last_visited_on")),
+        (_("Next visit due"), lambda case: case.visit_due_on if case.is_open else None),
+    ]
+    return records_response(request, file_format, "cases", columns, cases)
 
 
 def visit_export(request, file_format):
@@ -824,33 +784,22 @@ def visit_export(request, file_format):
     disclosure = people.exported(
         request, visits.values_list("case__client_id", flat=True), "visits"
     )
-    header = [
-        _("Date of visit"),
-        _("Client"),
-        _("MyKad number"),
-        _("Office"),
-        _("Volunteer"),
-        _("Minutes spent"),
-        _("Services given"),
-        _("Concern"),
-        _("Concern resolved on"),
-    ]
     services, yes = labels(Service.Code), yes_no()
-    rows = (
-        [
-            visit.visited_on,
-            visit.case.client.name,
-            disclosure.mykad(visit.case.client),
-            visit.case.office.name,
-            visit.volunteer.person.name,
-            visit.minutes,
-            ", ".join(services[service.code] for service in visit.services.all()),
-            yes[visit.concern],
-            visit.concern_resolved_on,
-        ]
-        for visit in visits.iterator(chunk_size=CHUNK_SIZE)
-    )
-    return table_response(file_format, "visits", header, rows, exported_by=request.user)
+    columns = [
+        (_("Date of visit"), attrgetter("visited_on")),
+        (_("Client"), attrgetter("case.client.name")),
+        (_("MyKad number"), lambda visit: disclosure.mykad(visit.case.client)),
+        (_("Office"), attrgetter("case.office.name")),
+        (_("Volunteer"), attrgetter("volunteer.person.name")),
+        (_("Minutes spent"), attrgetter("minutes")),
+        (
+            _("Services given"),
+            lambda visit: ", ".join(services[service.code] for service in visit.services.all()),
+        ),
+        (_("Concern"), lambda visit: yes[visit.concern]),
+        (_("Concern resolved on"), attrgetter("concern_resolved_on")),
+    ]
+    return records_response(request, file_format, "visits", columns, visits)
 
 
 # --- Imports ----------------------------------------------------------------

@@ -1,4 +1,5 @@
 import csv
+from operator import attrgetter
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -27,8 +28,8 @@ from welfare.exports import (
     csv_lines,
     exported_note,
     labels,
+    records_response,
     spreadsheet_safe,
-    table_response,
 )
 from welfare.forms import person_form
 from welfare.imports import import_page
@@ -266,57 +267,38 @@ def participants_csv(request, pk):
 
 def project_export(request, file_format):
     """The project list as the user filtered it, every page."""
-    header = [
-        _("Name"),
-        _("Type"),
-        _("Office"),
-        _("District"),
-        _("Status"),
-        _("Start date"),
-        _("End date"),
-        _("Budget (RM)"),
-        _("Participants"),
-    ]
     types, statuses = labels(Project.ProjectType), labels(Project.Status)
-    rows = (
-        [
-            project.name,
-            types[project.project_type],
-            project.office.name,
-            project.district.name if project.district else "",
-            statuses[project.status],
-            project.start_date,
-            project.end_date,
-            project.budget,
-            project.participant_count,
-        ]
-        for project in filtered_projects(request).qs.iterator(chunk_size=CHUNK_SIZE)
-    )
-    people.log_access(request.user, None, "projects", action=AccessLog.Action.EXPORT)
-    return table_response(file_format, "projects", header, rows, exported_by=request.user)
+    columns = [
+        (_("Name"), attrgetter("name")),
+        (_("Type"), lambda project: types[project.project_type]),
+        (_("Office"), attrgetter("office.name")),
+        (_("District"), lambda project: project.district.name if project.district else ""),
+        (_("Status"), lambda project: statuses[project.status]),
+        (_("Start date"), attrgetter("start_date")),
+        (_("End date"), attrgetter("end_date")),
+        (_("Budget (RM)"), attrgetter("budget")),
+        (_("Participants"), attrgetter("participant_count")),
+    ]
+    projects = filtered_projects(request).qs
+    return records_response(request, file_format, "projects", columns, projects, subject="projects")
 
 
 def participants_xlsx(request, pk):
     project = get_in_scope(request, Project.objects, pk=pk)
+    participations = project.participations.select_related("person")
     disclosure = people.exported(
-        request, project.participations.values_list("person_id", flat=True), project
+        request, participations.values_list("person_id", flat=True), project
     )
-    header = [_("Name"), _("MyKad number"), _("Target group"), _("Joined on"), _("Left on")]
     groups = labels(Participation.TargetGroup)
-    rows = (
-        [
-            participation.person.name,
-            disclosure.mykad(participation.person),
-            groups[participation.target_group],
-            participation.joined_on,
-            participation.left_on,
-        ]
-        for participation in project.participations.select_related("person").iterator(
-            chunk_size=CHUNK_SIZE
-        )
-    )
-    return table_response(
-        "xlsx", f"project-{project.pk}-participants", header, rows, exported_by=request.user
+    columns = [
+        (_("Name"), attrgetter("person.name")),
+        (_("MyKad number"), lambda participation: disclosure.mykad(participation.person)),
+        (_("Target group"), lambda participation: groups[participation.target_group]),
+        (_("Joined on"), attrgetter("joined_on")),
+        (_("Left on"), attrgetter("left_on")),
+    ]
+    return records_response(
+        request, "xlsx", f"project-{project.pk}-participants", columns, participations
     )
 
 
