@@ -132,9 +132,7 @@ class CaseForm(VersionedForm, UserForm):
         user = self.user
         office = self.instance.office if self.instance.office_id else None
         self.office = office_choice(self, user, office)
-        volunteers = Volunteer.objects.visible_to(user).filter(
-            active=True, trained_on__isnull=False
-        )
+        volunteers = Volunteer.objects.visible_to(user).available_on()
         constituencies = Constituency.objects.all()
         if self.office:
             volunteers = volunteers.filter(office=self.office)
@@ -228,20 +226,14 @@ class VisitForm(SubmitOnceForm, forms.ModelForm):
         self.fields["services"].queryset = Service.objects.all()
         if "volunteer" not in self.fields:
             return
-        self.fields["volunteer"].queryset = Volunteer.objects.filter(
-            office=case.office_id, active=True, trained_on__isnull=False
-        ).select_related("person")
+        self.fields["volunteer"].queryset = (
+            Volunteer.objects.available_on().filter(office=case.office_id).select_related("person")
+        )
         self.fields["volunteer"].error_messages["invalid_choice"] = _(
             "Choose a trained, active volunteer of this office."
         )
         if not self.instance.pk:
             self.initial.setdefault("volunteer", case.volunteer_id)
-
-    def save(self, commit=True):
-        visit = super().save(commit)
-        if commit:
-            visit.case.refresh_last_visited_on()
-        return visit
 
 
 class VolunteerVisitForm(VisitForm):

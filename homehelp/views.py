@@ -223,7 +223,7 @@ def volunteer_detail(request, pk):
         Volunteer.objects.select_related("person", "organization", "office", "user"),
         pk=pk,
     )
-    cases = volunteer.cases.open().with_last_visit().select_related("client", "constituency")
+    cases = volunteer.cases.open().with_visit_due_on().select_related("client", "constituency")
     visits = volunteer.visits.select_related("case__client").prefetch_related("services")
     people.log_access(request.user, [volunteer.person], volunteer)
     return render(
@@ -337,7 +337,7 @@ def my_cases(request):
     open_concern = Visit.objects.open_concerns().filter(case=OuterRef("pk"))
     return (
         Case.objects.visible_to(request.user)
-        .with_last_visit()
+        .with_visit_due_on()
         .annotate(open_concern=Exists(open_concern))
         .select_related("client")
     )
@@ -540,7 +540,7 @@ def filtered_cases(request):
     cases = (
         Case.objects.visible_to(request.user)
         .select_related("client", "office", "constituency", "volunteer__person")
-        .with_last_visit()
+        .with_visit_due_on()
         .order_by("-opened_on", "-pk")
     )
     return CaseFilter(request.GET, queryset=cases, request=request)
