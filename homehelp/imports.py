@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from homehelp.forms import CaseCreateForm, VolunteerCreateForm
 from homehelp.models import Case, Volunteer
-from programs.imports import PERSON_COLUMNS
 from welfare.imports import (
+    PERSON_COLUMNS,
     Column,
     Import,
     ImportRowForm,
