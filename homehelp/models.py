@@ -30,7 +30,10 @@ QUIET_VOLUNTEER_DAYS = 30
 
 class AddDays(models.Func):
     """A date plus a number of days taken from a column. Django's duration
-    arithmetic cannot multiply a column by a timedelta on SQLite."""
+    arithmetic cannot multiply a column by a timedelta on SQLite. Migration 0007
+    names this class in an index, as migrations name a custom field: keep its
+    name and module (a copy in the migration would be another class to Django,
+    which would then want the index made again)."""
 
     output_field = models.DateField()
 
