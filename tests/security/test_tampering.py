@@ -107,6 +107,7 @@ ID_URLS = [
 ]
 
 
+@pytest.mark.slow
 def test_walking_every_id_finds_only_own_records(signed_in, own, far):
     """Every id of this test's records and its neighbours, on every page that takes
     one. (Each table counts its own ids, and earlier tests push some far ahead, so a
