@@ -16,14 +16,19 @@ def _transactional(item):
     )
 
 
+def pytest_itemcollected(item):
+    """Marked as collected, so that `-m "not browser"` leaves them out."""
+    if "tests/browser/" in str(item.path):
+        item.add_marker(pytest.mark.browser)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Tests that commit (live server, threads) run after the others, and browser
     tests last: each ends by emptying the database. pytest-django orders them so,
-    but pytest's grouping by Playwright's session-wide browser parameter can undo it."""
-    browser = [item for item in items if "tests/browser/" in str(item.path)]
-    for item in browser:
-        item.add_marker(pytest.mark.browser)
+    but pytest's grouping by Playwright's session-wide browser parameter can undo it.
+    (Under pytest-xdist each worker keeps this order among the tests it is given.)"""
+    browser = [item for item in items if item.get_closest_marker("browser")]
     committing = [item for item in items if _transactional(item) and item not in browser]
     first = [item for item in items if item not in browser and item not in committing]
     items[:] = first + committing + browser

@@ -146,7 +146,7 @@ def test_an_officer_deletes_a_visit_recorded_by_mistake_and_the_due_date_follows
     assert response.url == case.get_absolute_url()
     assert not Visit.objects.filter(pk=wrong.pk).exists()
     assert Visit.history.filter(id=wrong.pk, history_type="-").exists()
-    case = Case.objects.with_last_visit().get(pk=case.pk)
+    case = Case.objects.with_visit_due_on().get(pk=case.pk)
     assert case.last_visited_on == TODAY - timedelta(days=10)
     assert case.visit_due_on == TODAY - timedelta(days=10) + timedelta(days=case.visit_every_days)
 
@@ -157,3 +157,38 @@ def test_an_officer_of_another_office_cannot_delete_a_visit(client, far_officer,
     assert client.get(f"/homehelp/visits/{visit.pk}/delete/").status_code == 404
     assert client.post(f"/homehelp/visits/{visit.pk}/delete/").status_code == 404
     assert Visit.objects.filter(pk=visit.pk).exists()
+
+
+def test_a_visit_saved_moved_or_deleted_keeps_both_cases_right(office, case):
+    """Whatever path writes one visit (a form, the admin, a phone's held visit)
+    goes through Visit.save() and delete(), which keep the case's day right."""
+    other = CaseFactory(office=office, volunteer=case.volunteer, opened_on=case.opened_on)
+    early = VisitFactory(case=case, volunteer=case.volunteer, visited_on=TODAY - timedelta(days=9))
+    late = VisitFactory(case=case, volunteer=case.volunteer, visited_on=TODAY - timedelta(days=2))
+    case.refresh_from_db()
+    assert case.last_visited_on == TODAY - timedelta(days=2)
+
+    late.case = other
+    late.save()
+    case.refresh_from_db()
+    other.refresh_from_db()
+    assert case.last_visited_on == TODAY - timedelta(days=9)
+    assert other.last_visited_on == TODAY - timedelta(days=2)
+
+    early.delete()
+    case.refresh_from_db()
+    assert case.last_visited_on is None
+
+
+def test_the_available_volunteers_are_active_and_trained_by_the_day(office):
+    from homehelp.models import Volunteer
+
+    trained = VolunteerFactory(office=office, trained_on=date(2024, 1, 10))
+    VolunteerFactory(office=office, trained_on=None)
+    VolunteerFactory(office=office, trained_on=date(2020, 1, 1), active=False)
+    here = Volunteer.objects.filter(office=office)
+    assert list(here.available_on()) == [trained]
+    assert list(here.available_on(date(2024, 1, 10))) == [trained]
+    assert not here.available_on(date(2024, 1, 9)).exists()
+    assert trained.availability_error(date(2024, 1, 9)) is not None
+    assert trained.availability_error(date(2024, 1, 10)) is None

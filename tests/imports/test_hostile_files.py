@@ -379,6 +379,7 @@ def largest_valid_workbook(path):
     workbook.save(path)
 
 
+@pytest.mark.slow
 def test_the_largest_valid_workbook_is_read_within_100_mb(tmp_path, capsys):
     path = tmp_path / "cases.xlsx"
     largest_valid_workbook(path)
