@@ -87,7 +87,7 @@ def journeys(officer):
     case = CaseFactory(office=office, client=person, volunteer=volunteer, opened_on=date.today() - timedelta(days=400))  # fmt: skip
     overdue = CaseFactory(office=office, volunteer=volunteer, status="active", opened_on=date.today() - timedelta(days=200))  # fmt: skip
     visit = VisitFactory(case=case, volunteer=volunteer, visited_on=date.today(), concern=True, notes="Lutut bengkak")  # fmt: skip
-    CaseFactory.create_batch(30, office=office, opened_on=date(2026, 1, 1))  # the pager shows
+    CaseFactory.create_batch(55, office=office, opened_on=date(2026, 1, 1))  # three pages
     return [
         "/homehelp/", "/homehelp/cases/", "/homehelp/cases/?page=2", f"/homehelp/cases/{case.pk}/",
         f"/homehelp/cases/{overdue.pk}/", "/homehelp/cases/new/", "/homehelp/cases/import/",
@@ -138,8 +138,14 @@ def test_the_columns_that_matter_are_on_a_390_px_screen(
     page.goto(f"{live_server.url}/projects/")
     for column in ["Status", "Start", "Participants"]:
         assert on_screen(page.locator(f"td[data-label='{column}']"))
+    # The pager, in Bahasa Melayu (its longest words), on one row.
+    page.context.add_cookies([{"name": "django_language", "value": "ms", "url": live_server.url}])
     page.goto(f"{live_server.url}/homehelp/cases/?page=2")
-    assert on_screen(page.locator(".pagination .page-item").last)
+    items = page.locator(".pagination .page-item:visible")
+    assert items.count() == 3  # previous, "Halaman 2 daripada 3", next
+    assert "Halaman 2 daripada 3" in page.locator(".pagination").inner_text()
+    tops = {round(items.nth(i).bounding_box()["y"]) for i in range(items.count())}
+    assert len(tops) == 1 and on_screen(items.last)
 
 
 def test_the_import_page_says_how_many_rows_it_is_checking(page, sign_in, officer, live_server, tmp_path):  # fmt: skip
