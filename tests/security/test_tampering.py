@@ -80,12 +80,6 @@ def assert_no_far_trace(response, far):
         assert trace not in text, f"{trace!r} in {response.request['PATH_INFO']}"
 
 
-@pytest.fixture
-def signed_in(client, officer):
-    client.force_login(officer)
-    return client
-
-
 # --- Walking ids -------------------------------------------------------------------
 
 ID_URLS = [
