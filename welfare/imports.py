@@ -847,8 +847,9 @@ class Import:
     def template_response(self, file_format):
         """The headings and an example row; a workbook lists on its Notes sheet
         the values each coded column accepts (the page lists them too)."""
+        accepted = gettext("accepted values")
         notes = [
-            f"{column.heading} / {column.heading_ms} — {gettext('accepted values')}: {value}"
+            f"{column.heading} / {column.heading_ms} — {accepted}: {value}"
             for column in self.columns
             for value in column.accepted_values()
         ]
