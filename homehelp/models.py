@@ -21,7 +21,7 @@ from welfare.models import (
     Role,
     ScopedQuerySet,
     Versioned,
-    office_scope,
+    office_scope_for,
     per_row,
 )
 
@@ -67,8 +67,8 @@ class OrganizationQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         if user.is_active and user.sees_all_offices:
-            return self  # office_scope is then an empty Q, which `|` would drop
-        return self.filter(Q(office__isnull=True) | office_scope(user, "office"))
+            return self  # office_scope_for() is then an empty Q, which `|` would drop
+        return self.filter(Q(office__isnull=True) | office_scope_for(user, "office"))
 
     def available_to(self, office):
         """What the volunteers of `office` may belong to: the national

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.models import Activity, Participation, Project
 from welfare.forms import DATE_INPUT, PersonByMyKadForm, SubmitOnceForm, VersionedForm
-from welfare.models import District, User, office_scope
+from welfare.models import District, User, office_scope_for
 
 
 class ProjectFilter(django_filters.FilterSet):
@@ -32,7 +32,7 @@ class ProjectFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["district"].queryset = District.objects.filter(
-            office_scope(user, "offices")
+            office_scope_for(user, "offices")
         ).distinct()
 
     def running_in_year(self, queryset, name, year):

@@ -147,7 +147,7 @@ def participant_add(request, pk):
     return render(request, "programs/participant_add_form.html", {"form": form, "project": project})
 
 
-def participant_edit(request, pk):
+def participation_edit(request, pk):
     participation = get_to_change(
         request, Participation.objects.select_related("project", "person"), pk=pk
     )
@@ -163,7 +163,7 @@ def participant_edit(request, pk):
     )
 
 
-def participant_remove(request, pk):
+def participation_remove(request, pk):
     participation = get_to_change(
         request, Participation.objects.select_related("project", "person"), "delete", pk=pk
     )

@@ -32,7 +32,7 @@ from reports.forms import (
     ProjectsReportForm,
 )
 from welfare.exports import table_response
-from welfare.models import AccessLog, Office, office_scope
+from welfare.models import AccessLog, Office, office_scope_for
 from welfare.people import log_access
 
 PAGE, FILES = ("", "html"), ("csv", "xlsx")
@@ -77,9 +77,9 @@ MONTHLY = [
 ]
 
 
-def _projects(*, as_of, type="", status="", target_group="", hide_empty=False):
+def _projects(*, as_of, project_type="", status="", target_group="", hide_empty=False):
     states, total = figures.projects_by_state(
-        as_of=as_of, project_type=type, status=status, target_group=target_group
+        as_of=as_of, project_type=project_type, status=status, target_group=target_group
     )
     shown = [s for s in states if s.projects or s.participants] if hide_empty else states
     return {
@@ -192,7 +192,7 @@ def _cells(columns, rows, total, labels):
 
 def _visible_offices(user, state=None):
     """The offices the user may read (User.office_scope), of `state` if given."""
-    offices = Office.objects.filter(office_scope(user, "")).select_related("state")
+    offices = Office.objects.filter(office_scope_for(user, "")).select_related("state")
     if state is not None:
         offices = offices.filter(state=state)
     return list(offices.order_by("state__position", "name"))
@@ -210,7 +210,11 @@ def projects_by_state(request):
     form = ProjectsReportForm(request.GET)
     if refused := _report(request, form, "reports/projects_by_state.html"):
         return refused
-    report = _projects(**form.cleaned_data)
+    # The form's field is `type`, as the address says it (?type=economic).
+    chosen = form.cleaned_data
+    report = _projects(
+        **{k: v for k, v in chosen.items() if k != "type"}, project_type=chosen["type"]
+    )
     filters = _filters(form)
     file_format = request.GET.get("format", "")
     if file_format in FILES:
@@ -384,7 +388,7 @@ def projects_by_office(request):
 
 def projects_by_district(request):
     form = ProjectsByDistrictForm(request.GET)
-    visible = Office.objects.filter(office_scope(request.user, ""))
+    visible = Office.objects.filter(office_scope_for(request.user, ""))
     office = get_object_or_404(visible.select_related("state"), code=request.GET.get("office"))
     if refused := _report(request, form, "reports/table.html"):
         return refused
@@ -540,7 +544,7 @@ def monthly(request):
     chosen = form.cleaned_data
     place = {}
     if code := request.GET.get("office"):
-        visible = Office.objects.filter(office_scope(request.user, ""))
+        visible = Office.objects.filter(office_scope_for(request.user, ""))
         place["office"] = get_object_or_404(visible.select_related("state"), code=code)
     elif chosen["state"]:
         place["state"] = chosen["state"]

@@ -211,7 +211,7 @@ class User(AbstractUser):
         return self.office if self.is_district_officer else None
 
 
-def office_scope(user, path):
+def office_scope_for(user, path):
     """Like User.office_scope, but also for AnonymousUser."""
     if not user.is_authenticated:
         return Q(pk__in=[])
@@ -236,7 +236,7 @@ class ScopedQuerySet(models.QuerySet):
     office_path = "office"
 
     def visible_to(self, user):
-        scope = office_scope(user, self.office_path)
+        scope = office_scope_for(user, self.office_path)
         if user.is_authenticated and user.is_active and user.is_volunteer:
             scope = self.assigned_to(user)
         return self.filter(scope)
@@ -264,7 +264,7 @@ class PersonQuerySet(models.QuerySet):
             return self.none()
         if user.is_active and user.sees_all_offices:
             return self
-        scope = office_scope(user, "office")
+        scope = office_scope_for(user, "office")
         for relation in Person._meta.related_objects:
             related = relation.related_model._default_manager.all()
             if isinstance(related, ScopedQuerySet):
