@@ -56,6 +56,7 @@ from welfare.exports import CHUNK_SIZE, labels, table_response, yes_no
 from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog
+from welfare.replica import reads_from_replica
 from welfare.roles import volunteer_page
 
 PAGE_SIZE = 25
@@ -330,7 +331,7 @@ def join(request, uidb64, token):
     form = JoinForm(user, request.POST or None)
     if form.is_valid():
         form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="welfare.roles.RolesBackend")
         messages.success(request, _("Your password is set. These are your visits."))
         return redirect("homehelp:my")
     return render(request, "homehelp/join.html", {"form": form, "invited": user})
@@ -745,6 +746,7 @@ def visit_resolve_concern(request, pk):
 # --- Exports: each list as the user filtered it, every page -------------------
 
 
+@reads_from_replica
 def organization_export(request, file_format):
     header = [
         _("Name"),
@@ -772,6 +774,7 @@ def organization_export(request, file_format):
     return table_response(file_format, "organisations", header, rows, exported_by=request.user)
 
 
+@reads_from_replica
 def volunteer_export(request, file_format):
     volunteers = filtered_volunteers(request).qs
     disclosure = people.exported(
@@ -806,6 +809,7 @@ def volunteer_export(request, file_format):
     return table_response(file_format, "volunteers", header, rows, exported_by=request.user)
 
 
+@reads_from_replica
 def case_export(request, file_format):
     cases = filtered_cases(request).qs
     disclosure = people.exported(request, cases.values_list("client_id", flat=True), "cases")
@@ -842,6 +846,7 @@ def case_export(request, file_format):
     return table_response(file_format, "cases", header, rows, exported_by=request.user)
 
 
+@reads_from_replica
 def visit_export(request, file_format):
     visits = filtered_visits(request).qs
     disclosure = people.exported(

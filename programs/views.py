@@ -35,6 +35,7 @@ from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog, per_row
 from welfare.mykad import mask_mykad
+from welfare.replica import reads_from_replica
 
 PARTICIPANTS_PAGE_SIZE = 50
 
@@ -225,6 +226,7 @@ def activity_delete(request, pk):
     )
 
 
+@reads_from_replica
 def participants_csv(request, pk):
     """The participant list for an attendance sheet, MyKad masked. Streamed: the first lines leave while later
     participants are still being read; the access log is written before."""
@@ -280,6 +282,7 @@ def participants_csv(request, pk):
     return response
 
 
+@reads_from_replica
 def project_export(request, file_format):
     """The project list as the user filtered it, every page."""
     header = [
@@ -312,6 +315,7 @@ def project_export(request, file_format):
     return table_response(file_format, "projects", header, rows, exported_by=request.user)
 
 
+@reads_from_replica
 def participants_xlsx(request, pk):
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
     disclosure = people.exported(

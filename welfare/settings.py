@@ -54,7 +54,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Django's LoginRequiredMiddleware, which reads no session for a public page.
+    "welfare.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # A control character in a parameter or form field, an admin date beyond 9998: 400.
     "welfare.middleware.RefuseUnreadableInputMiddleware",
@@ -112,6 +113,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 else:
     # SQLite (a laptop) builds the covering indexes without their extra columns.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# Behind PgBouncer in transaction mode, a server-side cursor (an export's rows read
+# a chunk at a time) cannot outlive its transaction: DISABLE_SERVER_SIDE_CURSORS=true
+# then reads each export's rows at once (see the README, "More than one server").
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DISABLE_SERVER_SIDE_CURSORS", default=False
+)
+# An optional read replica of the primary (streaming replication), read by the
+# reports, the dashboards, the exports and /stats/ (welfare.replica). The tests run
+# on one database: the replica is then the primary's mirror.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        # It is only read: no transaction around a request.
+        "ATOMIC_REQUESTS": False,
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
+DATABASE_ROUTERS = ["welfare.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and sign-in ------------------------------------------------------
@@ -122,7 +147,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the user's permissions read once per process.
+    "welfare.roles.RolesBackend",
 ]
 # Five wrong passwords for one user name from one address lock that pair out for 15
 # minutes; fifty for any user names lock the address (welfare.sign_in.LockoutHandler).
