@@ -12,6 +12,7 @@ Run by scripts/bench.py in a process configured for one scale's database, or
 alone: DATABASE_URL=... SECRET_KEY=x scripts/bench_middleware.py [--requests 1000]"""
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -37,8 +38,10 @@ def public(request):
 
 
 def permissions(request):
-    request.user.has_perm("homehelp.add_visit")
-    request.user.has_perm("homehelp.change_case")
+    user = getattr(request, "user", None)  # none before AuthenticationMiddleware
+    if user is not None:
+        user.has_perm("homehelp.add_visit")
+        user.has_perm("homehelp.change_case")
     return HttpResponse("ok")
 
 
@@ -181,13 +184,17 @@ def print_table(rows):
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1000, help="per chain and request kind")
+    parser.add_argument("--json", help="also write the rows to this file")
     options = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "welfare.settings")
     import django
 
     django.setup()
-    print_table(measure_middleware(options.requests))
+    rows = measure_middleware(options.requests)
+    print_table(rows)
+    if options.json:
+        Path(options.json).write_text(json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":

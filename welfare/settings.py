@@ -94,7 +94,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A reused connection is tested (SELECT 1) before a request's first query, so that a
+# database restart or a dropped connection costs no request an error; one round trip
+# per request (see docs/performance-notes.md).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 # A request that writes either commits whole or changes nothing.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -126,10 +129,15 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = {
         **env.db("DATABASE_REPLICA_URL"),
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
-        "CONN_HEALTH_CHECKS": True,
+        "CONN_HEALTH_CHECKS": DATABASES["default"]["CONN_HEALTH_CHECKS"],
         # It is only read: no transaction around a request.
         "ATOMIC_REQUESTS": False,
-        "DISABLE_SERVER_SIDE_CURSORS": DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
+        # The exports read from it: it may be reached directly, with server-side cursors,
+        # while the primary is behind a transaction-mode pool.
+        "DISABLE_SERVER_SIDE_CURSORS": env.bool(
+            "DATABASE_REPLICA_DISABLE_SERVER_SIDE_CURSORS",
+            default=DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
+        ),
         "TEST": {"MIRROR": "default"},
     }
     DATABASES["replica"]["OPTIONS"] = {

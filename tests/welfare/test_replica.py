@@ -6,6 +6,10 @@ The tests run on one database. Here a "replica" alias is added for the test: a
 connection of its own (so that the queries of each alias can be told apart)
 over the primary's database connection (so that it sees the test's rows)."""
 
+import json
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
 
 import pytest
@@ -120,3 +124,38 @@ def test_pages_that_are_not_marked_read_the_primary(with_replica, client, office
     with replica_over_the_primary() as ran:
         assert client.get("/homehelp/cases/").status_code == 200
     assert not ran[REPLICA]
+
+
+def test_the_replica_alias_is_made_from_its_url_and_mirrors_the_primary_in_tests():
+    script = (
+        "import json; from welfare import settings as s; "
+        "r = s.DATABASES['replica']; "
+        "print(json.dumps([r['NAME'], r['HOST'], r['TEST'], r['ATOMIC_REQUESTS'], "
+        "r['OPTIONS']['connect_timeout'], s.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS'], "
+        "r['DISABLE_SERVER_SIDE_CURSORS']]))"
+    )
+    environment = {
+        **os.environ,
+        "SECRET_KEY": "x",
+        "DATABASE_URL": "postgres://u:p@primary.example:5432/welfare",
+        "DATABASE_REPLICA_URL": "postgres://u:p@replica.example:5432/welfare",
+        "DISABLE_SERVER_SIDE_CURSORS": "true",
+        "DATABASE_REPLICA_DISABLE_SERVER_SIDE_CURSORS": "false",
+    }
+    output = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(output) == [
+        "welfare",
+        "replica.example",
+        {"MIRROR": "default"},
+        False,
+        3,
+        True,
+        False,
+    ]
