@@ -130,6 +130,8 @@ class RolesBackend(ModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
+        if user_obj.is_superuser:  # every permission, as ModelBackend lists them
+            return super().get_all_permissions(user_obj)
         return set(roles_of(user_obj).permissions)
 
 

@@ -123,3 +123,8 @@ def test_a_public_page_reads_no_session_for_the_middleware(rf, officer, middlewa
     assert not request.session.accessed
     middleware(lambda r: None).process_view(request, private_view, (), {})
     assert request.session.accessed
+
+
+def test_an_administrator_has_every_permission(administrator):
+    assert administrator.has_perm("welfare.change_state")
+    assert "welfare.change_state" in administrator.get_all_permissions()
