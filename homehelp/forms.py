@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from homehelp.models import Case, HeldVisit, Organization, Referral, Service, Visit, Volunteer
 from welfare.forms import DATE_INPUT as DATE
 from welfare.forms import PersonByMyKadForm, SubmitOnceForm, UserForm, VersionedForm
-from welfare.models import Constituency, Office
+from welfare.models import Constituency
 
 
 class OrganizationForm(forms.ModelForm):
@@ -53,11 +53,9 @@ def office_choice(form, user, instance_office):
     administrator (who has none) chooses it."""
     if instance_office is not None:
         return instance_office
-    if user.office_id:
-        return user.office
-    form.fields["office"] = forms.ModelChoiceField(
-        Office.objects.select_related("state"), label=_("Office")
-    )
+    if user.own_office:
+        return user.own_office
+    form.fields["office"] = forms.ModelChoiceField(user.offices_to_write_into(), label=_("Office"))
     return None
 
 
@@ -134,9 +132,7 @@ class CaseForm(VersionedForm, UserForm):
         user = self.user
         office = self.instance.office if self.instance.office_id else None
         self.office = office_choice(self, user, office)
-        volunteers = Volunteer.objects.visible_to(user).filter(
-            active=True, trained_on__isnull=False
-        )
+        volunteers = Volunteer.objects.visible_to(user).available_on()
         constituencies = Constituency.objects.all()
         if self.office:
             volunteers = volunteers.filter(office=self.office)
@@ -230,20 +226,14 @@ class VisitForm(SubmitOnceForm, forms.ModelForm):
         self.fields["services"].queryset = Service.objects.all()
         if "volunteer" not in self.fields:
             return
-        self.fields["volunteer"].queryset = Volunteer.objects.filter(
-            office=case.office_id, active=True, trained_on__isnull=False
-        ).select_related("person")
+        self.fields["volunteer"].queryset = (
+            Volunteer.objects.available_on().filter(office=case.office_id).select_related("person")
+        )
         self.fields["volunteer"].error_messages["invalid_choice"] = _(
             "Choose a trained, active volunteer of this office."
         )
         if not self.instance.pk:
             self.initial.setdefault("volunteer", case.volunteer_id)
-
-    def save(self, commit=True):
-        visit = super().save(commit)
-        if commit:
-            visit.case.refresh_last_visited_on()
-        return visit
 
 
 class VolunteerVisitForm(VisitForm):

@@ -1,5 +1,6 @@
 import hashlib
 from datetime import date, timedelta
+from operator import attrgetter
 
 import qrcode
 import qrcode.image.svg
@@ -52,22 +53,14 @@ from homehelp.models import (
 )
 from welfare import people
 from welfare.audit import history_in_words
-from welfare.exports import CHUNK_SIZE, labels, table_response, yes_no
+from welfare.exports import labels, records_response, yes_no
 from welfare.forms import person_form
 from welfare.imports import import_page
-from welfare.models import AccessLog
 from welfare.replica import reads_from_replica
-from welfare.roles import volunteer_page
+from welfare.roles import get_in_scope, get_to_change, require_permission, volunteer_page
 
 PAGE_SIZE = 25
 WORKLIST_ROWS = 10
-
-
-def require_permission(user, codename):
-    """Read-only roles get 403 on edit pages; call after the object was fetched
-    through visible_to(), so that other offices' records stay 404."""
-    if not user.has_perm(f"homehelp.{codename}"):
-        raise PermissionDenied
 
 
 def paginate(request, queryset, paginator_class=Paginator):
@@ -140,9 +133,7 @@ def organization_list(request):
 
 
 def get_organization(request, pk):
-    return get_object_or_404(
-        Organization.objects.visible_to(request.user).select_related("office"), pk=pk
-    )
+    return get_in_scope(request, Organization.objects.select_related("office"), pk=pk)
 
 
 def organization_detail(request, pk):
@@ -164,7 +155,7 @@ def organization_detail(request, pk):
 
 
 def organization_create(request):
-    require_permission(request.user, "add_organization")
+    require_permission(request.user, "add", Organization)
     form = OrganizationForm(request.POST or None, user=request.user)
     if form.is_valid():
         organization = form.save()
@@ -228,13 +219,12 @@ def volunteer_list(request):
 
 
 def volunteer_detail(request, pk):
-    volunteer = get_object_or_404(
-        Volunteer.objects.visible_to(request.user).select_related(
-            "person", "organization", "office", "user"
-        ),
+    volunteer = get_in_scope(
+        request,
+        Volunteer.objects.select_related("person", "organization", "office", "user"),
         pk=pk,
     )
-    cases = volunteer.cases.open().with_last_visit().select_related("client", "constituency")
+    cases = volunteer.cases.open().with_visit_due_on().select_related("client", "constituency")
     visits = volunteer.visits.select_related("case__client").prefetch_related("services")
     people.log_access(request.user, [volunteer.person], volunteer)
     return render(
@@ -251,7 +241,7 @@ def volunteer_detail(request, pk):
 
 
 def volunteer_create(request):
-    require_permission(request.user, "add_volunteer")
+    require_permission(request.user, "add", Volunteer)
     form = person_form(request, VolunteerCreateForm)
     if form.is_valid():
         volunteer = form.save()
@@ -261,10 +251,7 @@ def volunteer_create(request):
 
 
 def volunteer_edit(request, pk):
-    volunteer = get_object_or_404(
-        Volunteer.objects.visible_to(request.user).select_related("person", "office"), pk=pk
-    )
-    require_permission(request.user, "change_volunteer")
+    volunteer = get_to_change(request, Volunteer.objects.select_related("person", "office"), pk=pk)
     form = VolunteerForm(request.POST or None, instance=volunteer, user=request.user)
     if form.is_valid():
         form.save()
@@ -277,10 +264,7 @@ def volunteer_edit(request, pk):
 def volunteer_invite(request, pk):
     """A one-time link (and its QR code) with which the volunteer sets the
     password of their own account, for their phone page."""
-    volunteer = get_object_or_404(
-        Volunteer.objects.visible_to(request.user).select_related("person", "user"), pk=pk
-    )
-    require_permission(request.user, "change_volunteer")
+    volunteer = get_to_change(request, Volunteer.objects.select_related("person", "user"), pk=pk)
     if problem := volunteer.availability_error(date.today()):
         messages.error(request, problem)
         return redirect(volunteer)
@@ -354,7 +338,7 @@ def my_cases(request):
     open_concern = Visit.objects.open_concerns().filter(case=OuterRef("pk"))
     return (
         Case.objects.visible_to(request.user)
-        .with_last_visit()
+        .with_visit_due_on()
         .annotate(open_concern=Exists(open_concern))
         .select_related("client")
     )
@@ -484,15 +468,15 @@ def held_visit_create(request, pk, volunteer, wants_json):
 def held_visit(request, pk):
     """A visit held for the office: the officer corrects and confirms it as a
     visit of the case, or sets it aside."""
-    held = get_object_or_404(
-        HeldVisit.objects.visible_to(request.user)
-        .waiting()
+    held = get_in_scope(
+        request,
+        HeldVisit.objects.waiting()
         .select_related("case__client", "case__office", "volunteer__person")
         # Two officers deciding at once: the second waits, then finds it decided.
         .select_for_update(of=["self"]),
         pk=pk,
     )
-    require_permission(request.user, "change_visit")
+    require_permission(request.user, "change", Visit)
     case = held.case
     if request.method == "POST" and "set_aside" in request.POST:
         held.decide(by=request.user)
@@ -557,7 +541,7 @@ def filtered_cases(request):
     cases = (
         Case.objects.visible_to(request.user)
         .select_related("client", "office", "constituency", "volunteer__person")
-        .with_last_visit()
+        .with_visit_due_on()
         .order_by("-opened_on", "-pk")
     )
     return CaseFilter(request.GET, queryset=cases, request=request)
@@ -574,13 +558,14 @@ def case_list(request):
     )
 
 
-def get_case(request, pk):
-    return get_object_or_404(
-        Case.objects.visible_to(request.user).select_related(
-            "client", "office__state", "constituency", "volunteer__person"
-        ),
-        pk=pk,
+def get_case(request, pk, action=None):
+    """The case for its pages; with an `action` ("change"), only for a role that may."""
+    cases = Case.objects.select_related(
+        "client", "office__state", "constituency", "volunteer__person"
     )
+    if action:
+        return get_to_change(request, cases, action, pk=pk)
+    return get_in_scope(request, cases, pk=pk)
 
 
 def case_detail(request, pk, visit_form=None):
@@ -610,7 +595,7 @@ def case_detail(request, pk, visit_form=None):
 
 
 def case_create(request):
-    require_permission(request.user, "add_case")
+    require_permission(request.user, "add", Case)
     form = person_form(request, CaseCreateForm)
     if form.is_valid():
         case = form.save()
@@ -620,8 +605,7 @@ def case_create(request):
 
 
 def case_edit(request, pk):
-    case = get_case(request, pk)
-    require_permission(request.user, "change_case")
+    case = get_case(request, pk, "change")
     form = CaseForm(request.POST or None, instance=case, user=request.user)
     if form.is_valid() and form.save_unless_conflict():
         messages.success(request, _("Case saved."))
@@ -635,8 +619,7 @@ def case_edit(request, pk):
 
 
 def case_close(request, pk):
-    case = get_case(request, pk)
-    require_permission(request.user, "change_case")
+    case = get_case(request, pk, "change")
     if not case.is_open:
         return redirect(case)
     form = CaseCloseForm(request.POST or None, instance=case)
@@ -654,7 +637,7 @@ def case_close(request, pk):
 
 def referral_create(request, case_pk):
     case = get_case(request, case_pk)
-    require_permission(request.user, "add_referral")
+    require_permission(request.user, "add", Referral)
     if not case.is_open:
         raise PermissionDenied
     form = ReferralForm(request.POST or None, case=case)
@@ -667,10 +650,7 @@ def referral_create(request, case_pk):
 
 
 def referral_edit(request, pk):
-    referral = get_object_or_404(
-        Referral.objects.visible_to(request.user).select_related("case__client"), pk=pk
-    )
-    require_permission(request.user, "change_referral")
+    referral = get_to_change(request, Referral.objects.select_related("case__client"), pk=pk)
     form = ReferralStatusForm(request.POST or None, instance=referral)
     if form.is_valid():
         form.save()
@@ -706,7 +686,7 @@ def visit_list(request):
 def visit_create(request, case_pk):
     """The case page's quick form; errors show on the case page."""
     case = get_case(request, case_pk)
-    require_permission(request.user, "add_visit")
+    require_permission(request.user, "add", Visit)
     if not case.is_open:
         raise PermissionDenied
     form = VisitForm(request.POST, case=case)
@@ -720,11 +700,9 @@ def visit_create(request, case_pk):
 
 
 def visit_edit(request, pk):
-    visit = get_object_or_404(
-        Visit.objects.visible_to(request.user).select_related("case__client", "case__office"),
-        pk=pk,
+    visit = get_to_change(
+        request, Visit.objects.select_related("case__client", "case__office"), pk=pk
     )
-    require_permission(request.user, "change_visit")
     form = VisitForm(request.POST or None, instance=visit, case=visit.case)
     if form.is_valid():
         form.save()
@@ -735,8 +713,7 @@ def visit_edit(request, pk):
 
 @require_POST
 def visit_resolve_concern(request, pk):
-    visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=pk)
-    require_permission(request.user, "change_visit")
+    visit = get_to_change(request, Visit.objects, pk=pk)
     if visit.has_open_concern:
         visit.resolve_concern(by=request.user)
         messages.success(request, _("Concern marked as resolved."))
@@ -748,30 +725,20 @@ def visit_resolve_concern(request, pk):
 
 @reads_from_replica
 def organization_export(request, file_format):
-    header = [
-        _("Name"),
-        _("Registration number"),
-        _("Kind"),
-        _("Office"),
-        _("Contact person"),
-        _("Phone"),
-        _("Email"),
-    ]
     kinds = labels(Organization.Kind)
-    rows = (
-        [
-            o.name,
-            o.registration_number,
-            kinds.get(o.kind, o.kind),
-            o.office.name if o.office else _("National"),
-            o.contact_person,
-            o.phone,
-            o.email,
-        ]
-        for o in filtered_organizations(request).qs.iterator(chunk_size=CHUNK_SIZE)
+    columns = [
+        (_("Name"), attrgetter("name")),
+        (_("Registration number"), attrgetter("registration_number")),
+        (_("Kind"), lambda o: kinds.get(o.kind, o.kind)),
+        (_("Office"), lambda o: o.office.name if o.office else _("National")),
+        (_("Contact person"), attrgetter("contact_person")),
+        (_("Phone"), attrgetter("phone")),
+        (_("Email"), attrgetter("email")),
+    ]
+    organizations = filtered_organizations(request).qs
+    return records_response(
+        request, file_format, "organisations", columns, organizations, subject="organisations"
     )
-    people.log_access(request.user, None, "organisations", action=AccessLog.Action.EXPORT)
-    return table_response(file_format, "organisations", header, rows, exported_by=request.user)
 
 
 @reads_from_replica
@@ -780,70 +747,40 @@ def volunteer_export(request, file_format):
     disclosure = people.exported(
         request, volunteers.values_list("person_id", flat=True), "volunteers"
     )
-    header = [
-        _("Name"),
-        _("MyKad number"),
-        _("Organisation"),
-        _("Office"),
-        _("Trained on"),
-        _("Active"),
-        _("Maximum caseload"),
-        _("Open cases"),
-        _("Last activity"),
-    ]
     yes = yes_no()
-    rows = (
-        [
-            v.person.name,
-            disclosure.mykad(v.person),
-            v.organization.name,
-            v.office.name,
-            v.trained_on,
-            yes[v.active],
-            v.max_cases,
-            v.open_cases,
-            v.last_activity_on,
-        ]
-        for v in volunteers.iterator(chunk_size=CHUNK_SIZE)
-    )
-    return table_response(file_format, "volunteers", header, rows, exported_by=request.user)
+    columns = [
+        (_("Name"), attrgetter("person.name")),
+        (_("MyKad number"), lambda v: disclosure.mykad(v.person)),
+        (_("Organisation"), attrgetter("organization.name")),
+        (_("Office"), attrgetter("office.name")),
+        (_("Trained on"), attrgetter("trained_on")),
+        (_("Active"), lambda v: yes[v.active]),
+        (_("Maximum caseload"), attrgetter("max_cases")),
+        (_("Open cases"), attrgetter("open_cases")),
+        (_("Last activity"), attrgetter("last_activity_on")),
+    ]
+    return records_response(request, file_format, "volunteers", columns, volunteers)
 
 
 @reads_from_replica
 def case_export(request, file_format):
     cases = filtered_cases(request).qs
     disclosure = people.exported(request, cases.values_list("client_id", flat=True), "cases")
-    header = [
-        _("Client"),
-        _("MyKad number"),
-        _("Type"),
-        _("Office"),
-        _("Constituency"),
-        _("Volunteer"),
-        _("Status"),
-        _("Opened on"),
-        _("Closed on"),
-        _("Last visit"),
-        _("Next visit due"),
-    ]
     types, statuses = labels(Case.ClientType), labels(Case.Status)
-    rows = (
-        [
-            case.client.name,
-            disclosure.mykad(case.client),
-            types[case.client_type],
-            case.office.name,
-            str(case.constituency),
-            case.volunteer.person.name if case.volunteer else "",
-            statuses[case.status],
-            case.opened_on,
-            case.closed_on,
-            case.last_visited_on,
-            case.visit_due_on if case.is_open else None,
-        ]
-        for case in cases.iterator(chunk_size=CHUNK_SIZE)
-    )
-    return table_response(file_format, "cases", header, rows, exported_by=request.user)
+    columns = [
+        (_("Client"), attrgetter("client.name")),
+        (_("MyKad number"), lambda case: disclosure.mykad(case.client)),
+        (_("Type"), lambda case: types[case.client_type]),
+        (_("Office"), attrgetter("office.name")),
+        (_("Constituency"), lambda case: str(case.constituency)),
+        (_("Volunteer"), lambda case: case.volunteer.person.name if case.volunteer else ""),
+        (_("Status"), lambda case: statuses[case.status]),
+        (_("Opened on"), attrgetter("opened_on")),
+        (_("Closed on"), attrgetter("closed_on")),
+        (_("Last visit"), attrgetter("last_visited_on")),
+        (_("Next visit due"), lambda case: case.visit_due_on if case.is_open else None),
+    ]
+    return records_response(request, file_format, "cases", columns, cases)
 
 
 @reads_from_replica
@@ -852,33 +789,22 @@ def visit_export(request, file_format):
     disclosure = people.exported(
         request, visits.values_list("case__client_id", flat=True), "visits"
     )
-    header = [
-        _("Date of visit"),
-        _("Client"),
-        _("MyKad number"),
-        _("Office"),
-        _("Volunteer"),
-        _("Minutes spent"),
-        _("Services given"),
-        _("Concern"),
-        _("Concern resolved on"),
-    ]
     services, yes = labels(Service.Code), yes_no()
-    rows = (
-        [
-            visit.visited_on,
-            visit.case.client.name,
-            disclosure.mykad(visit.case.client),
-            visit.case.office.name,
-            visit.volunteer.person.name,
-            visit.minutes,
-            ", ".join(services[service.code] for service in visit.services.all()),
-            yes[visit.concern],
-            visit.concern_resolved_on,
-        ]
-        for visit in visits.iterator(chunk_size=CHUNK_SIZE)
-    )
-    return table_response(file_format, "visits", header, rows, exported_by=request.user)
+    columns = [
+        (_("Date of visit"), attrgetter("visited_on")),
+        (_("Client"), attrgetter("case.client.name")),
+        (_("MyKad number"), lambda visit: disclosure.mykad(visit.case.client)),
+        (_("Office"), attrgetter("case.office.name")),
+        (_("Volunteer"), attrgetter("volunteer.person.name")),
+        (_("Minutes spent"), attrgetter("minutes")),
+        (
+            _("Services given"),
+            lambda visit: ", ".join(services[service.code] for service in visit.services.all()),
+        ),
+        (_("Concern"), lambda visit: yes[visit.concern]),
+        (_("Concern resolved on"), attrgetter("concern_resolved_on")),
+    ]
+    return records_response(request, file_format, "visits", columns, visits)
 
 
 # --- Imports ----------------------------------------------------------------
@@ -890,7 +816,7 @@ def import_template_urls(name):
 
 def volunteer_import(request, pk):
     organization = get_organization(request, pk)
-    require_permission(request.user, "add_volunteer")
+    require_permission(request.user, "add", Volunteer)
     return import_page(
         request,
         VolunteerImport(request.user, organization),
@@ -907,7 +833,7 @@ def volunteer_import_template(request, file_format):
 
 
 def case_import(request):
-    require_permission(request.user, "add_case")
+    require_permission(request.user, "add", Case)
     return import_page(
         request,
         CaseImport(request.user, None),

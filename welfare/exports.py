@@ -12,6 +12,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from welfare.models import AccessLog
+from welfare.people import log_access
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rows fetched at a time from a server-side cursor (QuerySet.iterator()), and the
 # lines of a CSV sent at a time.
@@ -96,6 +99,19 @@ def table_response(
     if note:
         response["X-Exported-By"] = exported_by.get_username()
     return response
+
+
+def records_response(request, file_format, name, columns, records, *, subject=None):
+    """A list as the user filtered it, every row: `columns` are declared once, as
+    (heading, value) pairs where value(record) gives the cell; `records` a
+    queryset, read CHUNK_SIZE rows at a time. `subject` names a list without
+    people in the access log ("projects"); a list of people is logged, and its
+    MyKad column decided, by welfare.people.exported, which the view calls first."""
+    if subject:
+        log_access(request.user, None, subject, action=AccessLog.Action.EXPORT)
+    rows = ([value(record) for _, value in columns] for record in records.iterator(CHUNK_SIZE))
+    header = [heading for heading, _ in columns]
+    return table_response(file_format, name, header, rows, exported_by=request.user)
 
 
 def _bold(sheet, value, font):
