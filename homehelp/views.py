@@ -56,6 +56,7 @@ from welfare.audit import history_in_words
 from welfare.exports import labels, records_response, yes_no
 from welfare.forms import person_form
 from welfare.imports import import_page
+from welfare.replica import reads_from_replica
 from welfare.roles import get_in_scope, get_to_change, require_permission, volunteer_page
 
 PAGE_SIZE = 25
@@ -314,7 +315,7 @@ def join(request, uidb64, token):
     form = JoinForm(user, request.POST or None)
     if form.is_valid():
         form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="welfare.roles.RolesBackend")
         messages.success(request, _("Your password is set. These are your visits."))
         return redirect("homehelp:my")
     return render(request, "homehelp/join.html", {"form": form, "invited": user})
@@ -722,6 +723,7 @@ def visit_resolve_concern(request, pk):
 # --- Exports: each list as the user filtered it, every page -------------------
 
 
+@reads_from_replica
 def organization_export(request, file_format):
     kinds = labels(Organization.Kind)
     columns = [
@@ -739,6 +741,7 @@ def organization_export(request, file_format):
     )
 
 
+@reads_from_replica
 def volunteer_export(request, file_format):
     volunteers = filtered_volunteers(request).qs
     disclosure = people.exported(
@@ -759,6 +762,7 @@ def volunteer_export(request, file_format):
     return records_response(request, file_format, "volunteers", columns, volunteers)
 
 
+@reads_from_replica
 def case_export(request, file_format):
     cases = filtered_cases(request).qs
     disclosure = people.exported(request, cases.values_list("client_id", flat=True), "cases")
@@ -779,6 +783,7 @@ def case_export(request, file_format):
     return records_response(request, file_format, "cases", columns, cases)
 
 
+@reads_from_replica
 def visit_export(request, file_format):
     visits = filtered_visits(request).qs
     disclosure = people.exported(

@@ -35,6 +35,7 @@ from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog, per_row
 from welfare.mykad import mask_mykad
+from welfare.replica import reads_from_replica
 from welfare.roles import get_in_scope, get_to_change, require_permission
 
 PARTICIPANTS_PAGE_SIZE = 50
@@ -210,6 +211,7 @@ def activity_delete(request, pk):
     )
 
 
+@reads_from_replica
 def participants_csv(request, pk):
     """The participant list for an attendance sheet, MyKad masked. Streamed: the first lines leave while later
     participants are still being read; the access log is written before."""
@@ -265,6 +267,7 @@ def participants_csv(request, pk):
     return response
 
 
+@reads_from_replica
 def project_export(request, file_format):
     """The project list as the user filtered it, every page."""
     types, statuses = labels(Project.ProjectType), labels(Project.Status)
@@ -283,6 +286,7 @@ def project_export(request, file_format):
     return records_response(request, file_format, "projects", columns, projects, subject="projects")
 
 
+@reads_from_replica
 def participants_xlsx(request, pk):
     project = get_in_scope(request, Project.objects, pk=pk)
     participations = project.participations.select_related("person")

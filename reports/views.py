@@ -34,6 +34,7 @@ from reports.forms import (
 from welfare.exports import table_response
 from welfare.models import AccessLog, Office, office_scope_for
 from welfare.people import log_access
+from welfare.replica import reads_from_replica
 
 PAGE, FILES = ("", "html"), ("csv", "xlsx")
 # A bar chart of more rows than this would be longer than the page: the table says it.
@@ -206,6 +207,7 @@ def index(request):
     return render(request, "reports/index.html")
 
 
+@reads_from_replica
 def projects_by_state(request):
     form = ProjectsReportForm(request.GET)
     if refused := _report(request, form, "reports/projects_by_state.html"):
@@ -243,6 +245,7 @@ def projects_by_state(request):
     return render(request, "reports/projects_by_state.html", context)
 
 
+@reads_from_replica
 def home_help(request):
     form = HomeHelpReportForm(request.GET)
     if refused := _report(request, form, "reports/home_help.html"):
@@ -347,6 +350,7 @@ def _office_links(office, *, as_of=None):
     ]
 
 
+@reads_from_replica
 def projects_by_office(request):
     """The national table's drill-down: the offices of a state (or every office
     the user may read), with the same columns, and a TOTAL of distinct persons."""
@@ -386,6 +390,7 @@ def projects_by_office(request):
     )
 
 
+@reads_from_replica
 def projects_by_district(request):
     form = ProjectsByDistrictForm(request.GET)
     visible = Office.objects.filter(office_scope_for(request.user, ""))
@@ -422,6 +427,7 @@ def projects_by_district(request):
     )
 
 
+@reads_from_replica
 def home_help_by_office(request):
     form = HomeHelpByOfficeForm(request.GET)
     if refused := _report(request, form, "reports/table.html"):
@@ -458,6 +464,7 @@ def home_help_by_office(request):
     )
 
 
+@reads_from_replica
 def home_help_by_organisation(request):
     form = HomeHelpByOrganisationForm(request.GET)
     if refused := _report(request, form, "reports/table.html"):
@@ -494,6 +501,7 @@ def home_help_by_organisation(request):
     )
 
 
+@reads_from_replica
 def constituencies(request):
     """Coverage by parliamentary constituency: active cases today, and the clients
     served and volunteers who visited them in the year."""
@@ -535,6 +543,7 @@ def constituencies(request):
     )
 
 
+@reads_from_replica
 def monthly(request):
     """Month by month and against the same month a year before: in the country, a
     state, an office (in the user's scope) or an organisation."""
@@ -634,6 +643,7 @@ STATS_SECONDS = 60
 
 @login_not_required
 @transaction.non_atomic_requests
+@reads_from_replica
 def stats(request):
     """The public page: aggregates only, as JKM's website publishes them, read from
     the summaries. Every visitor who is not signed in gets the same page: it is

@@ -13,7 +13,7 @@ class WelfareConfig(AppConfig):
 
     def ready(self):
         checks.register(check_settings, checks.Tags.security)
-        from welfare import audit, middleware  # noqa: F401 (connect their signal receivers)
+        from welfare import audit, middleware, roles  # noqa: F401 (connect their signal receivers)
 
 
 def check_settings(app_configs, **kwargs):

@@ -1,3 +1,4 @@
+import time
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -112,6 +113,10 @@ class Constituency(models.Model):
         return f"{self.code} {self.name}"
 
 
+def new_roles_stamp():
+    return time.time_ns()
+
+
 class User(AbstractUser):
     office = models.ForeignKey(
         Office,
@@ -134,6 +139,9 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=5, blank=True, help_text=_("Chosen in the page header.")
     )
+    # Set anew whenever the user's groups or permissions change: the key under
+    # which each process keeps the roles it read (welfare.roles.roles_of).
+    roles_changed = models.BigIntegerField(default=new_roles_stamp, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -149,7 +157,9 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self):
-        return set(self.groups.values_list("name", flat=True))
+        from welfare.roles import roles_of  # welfare.roles needs the User model
+
+        return roles_of(self).names
 
     @property
     def is_volunteer(self):

@@ -21,10 +21,12 @@ from welfare import people
 from welfare.audit import history_in_words
 from welfare.forms import PasswordResetForm, PersonForm
 from welfare.models import Person
+from welfare.replica import reads_from_replica
 from welfare.roles import get_in_scope, get_to_change, volunteer_page
 
 
 @volunteer_page
+@reads_from_replica
 def home(request):
     if request.user.is_volunteer:
         return redirect("homehelp:my")

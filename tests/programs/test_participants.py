@@ -374,11 +374,11 @@ def test_participants_csv_query_count_does_not_grow(
 ):
     ParticipationFactory.create_batch(rows, project=project)
     client.force_login(officer)
-    # session, user, user's groups, project
+    # session, user, project
     # + the savepoint each request runs in (ATOMIC_REQUESTS) and its release
     # + the access log of the export, before the first byte: one INSERT … SELECT
     # of the participants' ids; then, streamed: participants with their people
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(reverse("programs:participants-csv", args=[project.pk]))
         text = response.getvalue().decode("utf-8-sig")
     assert len(text.strip().splitlines()) == rows + 2

@@ -467,7 +467,7 @@ def test_access_matrix(world, principal):
     user = world["principals"][principal]
     client = Client()
     if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="welfare.roles.RolesBackend")
     pages = {}  # reads are asked once per URL, and judged for every office's records
     problems = []
     for label, records in world["offices"].items():

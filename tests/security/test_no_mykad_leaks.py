@@ -415,7 +415,7 @@ class Walk:
         self.alarm = re.compile("|".join(secret.pattern() for secret in self.secrets))
         self.names = [p.name for p in people.values()]
         self.client = Client(raise_request_exception=False)
-        self.client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        self.client.force_login(user, backend="welfare.roles.RolesBackend")
         self.fetched = set()
         self.post_only = set()  # URL patterns that answered a GET with 405
         self.post_only_not_asked = 0  # their other fillings
