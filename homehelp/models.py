@@ -169,6 +169,11 @@ class VolunteerQuerySet(ScopedQuerySet):
     def current(self):
         return self.filter(active=True)
 
+    def assignable(self):
+        """Trained and active: the volunteers the case and visit forms offer
+        (Visit.clean checks that the training came before the visit)."""
+        return self.filter(active=True, trained_on__isnull=False)
+
     def available_on(self, day):
         """Volunteers who may be assigned or recorded on a visit on `day`."""
         return self.filter(active=True, trained_on__isnull=False, trained_on__lte=day)

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -30,10 +30,12 @@ from homehelp.forms import (
     HeldVisitForm,
     InvitationForm,
     JoinForm,
+    OrganizationChoice,
     OrganizationForm,
     ReferralForm,
     ReferralStatusForm,
     VisitForm,
+    VolunteerChoice,
     VolunteerCreateForm,
     VolunteerForm,
     VolunteerVisitForm,
@@ -52,8 +54,8 @@ from homehelp.models import (
 )
 from welfare import people
 from welfare.audit import history_in_words
-from welfare.exports import CHUNK_SIZE, labels, table_response, yes_no
-from welfare.forms import person_form
+from welfare.exports import CHUNK_SIZE, labels, list_download, yes_no
+from welfare.forms import person_form, suggestions_response
 from welfare.imports import import_page
 from welfare.models import AccessLog
 from welfare.roles import volunteer_page
@@ -125,12 +127,12 @@ def worklist(request):
 
 def filtered_organizations(request):
     organizations = Organization.objects.visible_to(request.user).select_related("office")
-    return OrganizationFilter(request.GET, queryset=organizations)
+    return OrganizationFilter(request.GET, queryset=organizations, request=request)
 
 
 def organization_list(request):
     organization_filter = filtered_organizations(request)
-    page = paginate(request, organization_filter.qs)
+    page = paginate(request, organization_filter.rows())
     return render(
         request,
         "homehelp/organization_list.html",
@@ -188,6 +190,36 @@ def organization_edit(request, pk):
     )
 
 
+# --- Suggestions for the search boxes of forms and filters -------------------
+
+
+def office_given(request, records):
+    """The records of the office whose code the suggestions address gives
+    (the office of the case being visited), else all of them."""
+    if code := request.GET.get("office"):
+        return records.filter(office__code=code)
+    return records
+
+
+def volunteer_suggest(request):
+    """Volunteers the user may see, by name; `office` narrows them to an
+    office's, `available` to the trained and active ones a form offers."""
+    volunteers = office_given(request, Volunteer.objects.visible_to(request.user))
+    if request.GET.get("available"):
+        volunteers = volunteers.assignable()
+    volunteers = volunteers.select_related("organization", "office")
+    return suggestions_response(request, VolunteerChoice(volunteers, user=request.user))
+
+
+def organization_suggest(request):
+    """Organisations the user may see, by name or registration number; with
+    `office`, those its volunteers may belong to (its own and national ones)."""
+    organizations = Organization.objects.visible_to(request.user).select_related("office")
+    if code := request.GET.get("office"):
+        organizations = organizations.filter(Q(office__isnull=True) | Q(office__code=code))
+    return suggestions_response(request, OrganizationChoice(organizations))
+
+
 # --- Volunteers -------------------------------------------------------------
 
 
@@ -219,7 +251,7 @@ def shown_in_list(request, list_filter, page, person_of):
 
 def volunteer_list(request):
     volunteer_filter = filtered_volunteers(request)
-    page = paginate(request, volunteer_filter.qs)
+    page = paginate(request, volunteer_filter.rows())
     shown_in_list(request, volunteer_filter, page, lambda volunteer: volunteer.person)
     return render(
         request, "homehelp/volunteer_list.html", {"filter": volunteer_filter, "page_obj": page}
@@ -497,7 +529,7 @@ def held_visit(request, pk):
         held.decide(by=request.user)
         messages.info(request, _("The visit was set aside."))
         return redirect(case)
-    form = visit_form_from_held(held, request.POST or None)
+    form = visit_form_from_held(held, request.POST or None, user=request.user)
     if form.is_valid():
         if visit := form.save_once():
             held.confirm(visit, by=request.user)
@@ -564,7 +596,7 @@ def filtered_cases(request):
 
 def case_list(request):
     case_filter = filtered_cases(request)
-    page = paginate(request, case_filter.qs)
+    page = paginate(request, case_filter.rows())
     shown_in_list(request, case_filter, page, lambda case: case.client)
     return render(
         request,
@@ -589,7 +621,7 @@ def case_detail(request, pk, visit_form=None):
     ).prefetch_related(Prefetch("services", queryset=Service.objects.all()))
     can_record = case.is_open and request.user.has_perm("homehelp.add_visit")
     if visit_form is None and can_record:
-        visit_form = VisitForm(case=case)
+        visit_form = VisitForm(case=case, user=request.user)
     people.log_access(request.user, [case.client], case)
     return render(
         request,
@@ -696,7 +728,7 @@ def filtered_visits(request):
 
 def visit_list(request):
     visit_filter = filtered_visits(request)
-    page = paginate(request, visit_filter.qs, LimitedCountPaginator)
+    page = paginate(request, visit_filter.rows(), LimitedCountPaginator)
     shown_in_list(request, visit_filter, page, lambda visit: visit.case.client)
     return render(request, "homehelp/visit_list.html", {"filter": visit_filter, "page_obj": page})
 
@@ -708,7 +740,7 @@ def visit_create(request, case_pk):
     require_permission(request.user, "add_visit")
     if not case.is_open:
         raise PermissionDenied
-    form = VisitForm(request.POST, case=case)
+    form = VisitForm(request.POST, case=case, user=request.user)
     if form.is_valid():
         if form.save_once():
             messages.success(request, _("Visit recorded."))
@@ -720,11 +752,13 @@ def visit_create(request, case_pk):
 
 def visit_edit(request, pk):
     visit = get_object_or_404(
-        Visit.objects.visible_to(request.user).select_related("case__client", "case__office"),
+        Visit.objects.visible_to(request.user).select_related(
+            "case__client", "case__office", "volunteer__person"
+        ),
         pk=pk,
     )
     require_permission(request.user, "change_visit")
-    form = VisitForm(request.POST or None, instance=visit, case=visit.case)
+    form = VisitForm(request.POST or None, instance=visit, case=visit.case, user=request.user)
     if form.is_valid():
         form.save()
         messages.success(request, _("Visit saved."))
@@ -746,6 +780,7 @@ def visit_resolve_concern(request, pk):
 
 
 def organization_export(request, file_format):
+    organization_filter = filtered_organizations(request)
     header = [
         _("Name"),
         _("Registration number"),
@@ -766,14 +801,17 @@ def organization_export(request, file_format):
             o.phone,
             o.email,
         ]
-        for o in filtered_organizations(request).qs.iterator(chunk_size=CHUNK_SIZE)
+        for o in organization_filter.rows().iterator(chunk_size=CHUNK_SIZE)
     )
     people.log_access(request.user, None, "organisations", action=AccessLog.Action.EXPORT)
-    return table_response(file_format, "organisations", header, rows, exported_by=request.user)
+    return list_download(
+        file_format, organization_filter, "organisations", header, rows, request.user
+    )
 
 
 def volunteer_export(request, file_format):
-    volunteers = filtered_volunteers(request).qs
+    volunteer_filter = filtered_volunteers(request)
+    volunteers = volunteer_filter.rows()
     disclosure = people.exported(
         request, volunteers.values_list("person_id", flat=True), "volunteers"
     )
@@ -803,11 +841,12 @@ def volunteer_export(request, file_format):
         ]
         for v in volunteers.iterator(chunk_size=CHUNK_SIZE)
     )
-    return table_response(file_format, "volunteers", header, rows, exported_by=request.user)
+    return list_download(file_format, volunteer_filter, "volunteers", header, rows, request.user)
 
 
 def case_export(request, file_format):
-    cases = filtered_cases(request).qs
+    case_filter = filtered_cases(request)
+    cases = case_filter.rows()
     disclosure = people.exported(request, cases.values_list("client_id", flat=True), "cases")
     header = [
         _("Client"),
@@ -839,11 +878,12 @@ def case_export(request, file_format):
         ]
         for case in cases.iterator(chunk_size=CHUNK_SIZE)
     )
-    return table_response(file_format, "cases", header, rows, exported_by=request.user)
+    return list_download(file_format, case_filter, "cases", header, rows, request.user)
 
 
 def visit_export(request, file_format):
-    visits = filtered_visits(request).qs
+    visit_filter = filtered_visits(request)
+    visits = visit_filter.rows()
     disclosure = people.exported(
         request, visits.values_list("case__client_id", flat=True), "visits"
     )
@@ -873,7 +913,7 @@ def visit_export(request, file_format):
         ]
         for visit in visits.iterator(chunk_size=CHUNK_SIZE)
     )
-    return table_response(file_format, "visits", header, rows, exported_by=request.user)
+    return list_download(file_format, visit_filter, "visits", header, rows, request.user)
 
 
 # --- Imports ----------------------------------------------------------------

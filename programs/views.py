@@ -28,6 +28,7 @@ from welfare.exports import (
     csv_lines,
     exported_note,
     labels,
+    list_download,
     spreadsheet_safe,
     table_response,
 )
@@ -55,12 +56,12 @@ def filtered_projects(request):
         .annotate(participant_count=Coalesce(participants, 0))
         .order_by("-start_date", "name", "pk")
     )
-    return ProjectFilter(request.GET, queryset=projects, user=request.user)
+    return ProjectFilter(request.GET, queryset=projects, request=request)
 
 
 def project_list(request):
     project_filter = filtered_projects(request)
-    page_obj = Paginator(project_filter.qs, 25).get_page(request.GET.get("page"))
+    page_obj = Paginator(project_filter.rows(), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "programs/project_list.html",
@@ -282,6 +283,7 @@ def participants_csv(request, pk):
 
 def project_export(request, file_format):
     """The project list as the user filtered it, every page."""
+    project_filter = filtered_projects(request)
     header = [
         _("Name"),
         _("Type"),
@@ -306,10 +308,10 @@ def project_export(request, file_format):
             project.budget,
             project.participant_count,
         ]
-        for project in filtered_projects(request).qs.iterator(chunk_size=CHUNK_SIZE)
+        for project in project_filter.rows().iterator(chunk_size=CHUNK_SIZE)
     )
     people.log_access(request.user, None, "projects", action=AccessLog.Action.EXPORT)
-    return table_response(file_format, "projects", header, rows, exported_by=request.user)
+    return list_download(file_format, project_filter, "projects", header, rows, request.user)
 
 
 def participants_xlsx(request, pk):

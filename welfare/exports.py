@@ -116,3 +116,19 @@ def csv_lines(header, rows):
             yield "".join(lines)
             lines = []
     yield "".join(lines)
+
+
+def list_download(file_format, list_filter, name, header, rows, user):
+    """A list's download, as the user filtered it (welfare.filters.ListFilter):
+    the file's name says the filters (cases-MY-10-PKMD-1005-active.csv), and a
+    workbook's second sheet says them in words above who exported it."""
+    notes = list_filter.notes()
+    return table_response(
+        file_format,
+        list_filter.file_name(name),
+        header,
+        rows,
+        exported_by=user,
+        note_row=not notes,
+        notes=notes,
+    )
