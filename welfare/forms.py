@@ -257,7 +257,10 @@ class ChoiceByName(forms.ModelChoiceField):
             return list(self.queryset.order_by(self.name_field, "pk")[:limit])
         found = self.matching(text)
         if by_id and text.isdigit() and len(text) < 18:
-            found |= Q(pk=int(text))
+            # Digits are an id or a code, not a part of a name.
+            found = Q(pk=int(text))
+            if self.code_field:
+                found |= Q(**{f"{self.code_field}__iexact": text})
         return list(self.queryset.filter(found).order_by(self.name_field, "pk")[:limit])
 
     def suggestions(self, text, limit):

@@ -1,0 +1,131 @@
+"""A form field as Bootstrap shows it, written in Python: the same label, widget,
+help text and errors as crispy-forms' bootstrap5 templates, for the forms of the
+busiest pages (a list's filters, the case page's visit form), where crispy's
+dozen templates per field and Django's template per <option> cost more than the
+page's queries (docs/performance-notes.md)."""
+
+from django import forms, template
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+def select_html(widget, name, value, attrs):
+    """A <select> with its options written here, not one template each."""
+    context = widget.get_context(name, value, attrs)["widget"]
+    groups = []
+    for group_name, options, _index in context["optgroups"]:
+        rendered = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                ("" if o["value"] is None else o["value"], flatatt(o["attrs"]), o["label"])
+                for o in options
+            ),
+        )
+        if group_name:
+            rendered = format_html('<optgroup label="{}">{}</optgroup>', group_name, rendered)
+        groups.append(rendered)
+    return format_html(
+        '<select name="{}"{}>{}</select>',
+        context["name"],
+        flatatt(context["attrs"]),
+        mark_safe("".join(groups)),
+    )
+
+
+def widget_html(field, css):
+    widget = field.field.widget
+    # Drop-downs drawn by Django's own select template (not a multiple choice).
+    if widget.template_name == forms.Select.template_name and not widget.allow_multiple_selected:
+        attrs = field.build_widget_attrs({"class": css})
+        if field.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", field.auto_id)
+        return select_html(widget, field.html_name, field.value(), attrs)
+    return field.as_widget(attrs={"class": css})
+
+
+@register.simple_tag
+def plain_field(field):
+    """{% plain_field field %}: the field's group (label, widget, help, errors)."""
+    if field.is_hidden:
+        return str(field)
+    widget = field.field.widget
+    invalid = " is-invalid" if field.errors else ""
+    required = " requiredField" if field.field.required else ""
+    star = mark_safe('<span class="asteriskField">*</span>') if field.field.required else ""
+    helptext = ""
+    if field.help_text:
+        helptext = format_html(
+            '<div id="{}_helptext" class="form-text">{}</div>', field.auto_id, field.help_text
+        )
+    errors = format_html_join(
+        "",
+        '<div id="error_{}_{}" class="invalid-feedback d-block"><strong>{}</strong></div>',
+        ((number, field.auto_id, error) for number, error in enumerate(field.errors, 1)),
+    )
+    if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+        options = format_html_join(
+            "",
+            '<div class="form-check"><input type="{}" class="form-check-input{}" name="{}" '
+            'value="{}" id="{}"{}><label for="{}" class="form-check-label">{}</label></div>',
+            (
+                (
+                    option.data["type"],
+                    invalid,
+                    option.data["name"],
+                    option.data["value"],
+                    option.id_for_label,
+                    " checked" if option.data["selected"] else "",
+                    option.id_for_label,
+                    option.choice_label,
+                )
+                for option in field.subwidgets
+            ),
+        )
+        return format_html(
+            '<fieldset id="div_{}" class="mb-3"><legend class="form-label fs-6{}">{}{}</legend>'
+            "{}{}{}</fieldset>",
+            field.auto_id,
+            required,
+            field.label,
+            star,
+            options,
+            errors,
+            helptext,
+        )
+    if isinstance(widget, forms.CheckboxInput):
+        return format_html(
+            '<div id="div_{}" class="mb-3 form-check">{}'
+            '<label for="{}" class="form-check-label">{}</label>{}{}</div>',
+            field.auto_id,
+            field.as_widget(attrs={"class": f"form-check-input{invalid}"}),
+            field.id_for_label,
+            field.label,
+            errors,
+            helptext,
+        )
+    css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+    return format_html(
+        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label{}">{}{}</label>'
+        "{}{}{}</div>",
+        field.auto_id,
+        field.id_for_label,
+        required,
+        field.label,
+        star,
+        widget_html(field, css + invalid),
+        errors,
+        helptext,
+    )
+
+
+@register.simple_tag
+def plain_fields(form):
+    """{% plain_fields form %}: the form's errors and every field, in order."""
+    errors = format_html_join(
+        "", '<div class="alert alert-danger">{}</div>', ((e,) for e in form.non_field_errors())
+    )
+    return mark_safe(errors + "".join(plain_field(field) for field in form))
