@@ -136,7 +136,7 @@ def organization_list(request):
     return render(
         request,
         "homehelp/organization_list.html",
-        {"filter": organization_filter, "page_obj": page},
+        {"filter": organization_filter, "page_obj": page, "kinds": labels(Organization.Kind)},
     )
 
 
@@ -601,7 +601,13 @@ def case_list(request):
     return render(
         request,
         "homehelp/case_list.html",
-        {"filter": case_filter, "page_obj": page, "today": date.today()},
+        {
+            "filter": case_filter,
+            "page_obj": page,
+            "today": date.today(),
+            "client_types": labels(Case.ClientType),
+            "statuses": labels(Case.Status),
+        },
     )
 
 

@@ -65,7 +65,12 @@ def project_list(request):
     return render(
         request,
         "programs/project_list.html",
-        {"filter": project_filter, "page_obj": page_obj},
+        {
+            "filter": project_filter,
+            "page_obj": page_obj,
+            "project_types": labels(Project.ProjectType),
+            "statuses": labels(Project.Status),
+        },
     )
 
 

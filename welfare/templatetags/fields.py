@@ -47,6 +47,14 @@ def widget_html(field, css):
     return field.as_widget(attrs={"class": css})
 
 
+@register.filter
+def label_in(value, labels):
+    """{{ case.status|label_in:statuses }}: a choice's label from a dict made once
+    for the page (welfare.exports.labels), where get_status_display() would
+    translate every label of the field again for each row."""
+    return labels.get(value, value)
+
+
 @register.simple_tag
 def plain_field(field):
     """{% plain_field field %}: the field's group (label, widget, help, errors)."""
