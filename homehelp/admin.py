@@ -49,10 +49,6 @@ class CaseAdmin(MyKadSearch, SimpleHistoryAdmin):
     filter_horizontal = ["needs"]
     inlines = [VisitInline]
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        form.instance.refresh_last_visited_on()  # the inline may have changed visits
-
 
 @admin.register(Visit)
 class VisitAdmin(MyKadSearch, SimpleHistoryAdmin):
@@ -64,17 +60,8 @@ class VisitAdmin(MyKadSearch, SimpleHistoryAdmin):
     filter_horizontal = ["services"]
     date_hierarchy = "visited_on"
 
-    # Each case keeps the day of its latest visit (Case.last_visited_on).
-    def save_model(self, request, obj, form, change):
-        before = Visit.objects.filter(pk=obj.pk).values_list("case", flat=True)
-        cases = {obj.case_id, *before} if change else {obj.case_id}
-        super().save_model(request, obj, form, change)
-        Case.objects.filter(pk__in=cases).refresh_last_visited_on()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        obj.case.refresh_last_visited_on()
-
+    # Each case keeps the day of its latest visit (Case.last_visited_on): Visit.save()
+    # and delete() see to it one at a time; the bulk delete skips them.
     def delete_queryset(self, request, queryset):
         cases = list(queryset.values_list("case", flat=True).distinct())
         super().delete_queryset(request, queryset)

@@ -113,7 +113,7 @@ class CaseFilter(ListFilter):
         )
 
     def filter_due(self, queryset, name, value):
-        """The list's queryset carries with_last_visit()."""
+        """The list's queryset carries with_visit_due_on()."""
         if value:
             return queryset.due_before(date.today())
         return queryset

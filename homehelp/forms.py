@@ -15,7 +15,7 @@ from welfare.forms import (
     UserForm,
     VersionedForm,
 )
-from welfare.models import Constituency, Office
+from welfare.models import Constituency
 
 TYPE_TO_FIND = _("Type part of the name, then choose from the suggestions.")
 
@@ -95,11 +95,9 @@ def office_choice(form, user, instance_office):
     administrator (who has none) chooses it."""
     if instance_office is not None:
         return instance_office
-    if user.office_id:
-        return user.office
-    form.fields["office"] = forms.ModelChoiceField(
-        Office.objects.select_related("state"), label=_("Office")
-    )
+    if user.own_office:
+        return user.own_office
+    form.fields["office"] = forms.ModelChoiceField(user.offices_to_write_into(), label=_("Office"))
     return None
 
 
@@ -181,7 +179,7 @@ class CaseForm(VersionedForm, UserForm):
         user = self.user
         office = self.instance.office if self.instance.office_id else None
         self.office = office_choice(self, user, office)
-        volunteers = Volunteer.objects.visible_to(user).assignable()
+        volunteers = Volunteer.objects.visible_to(user).available_on()
         constituencies = Constituency.objects.select_related("state")
         office_code = state_code = ""
         if self.office:
@@ -291,7 +289,7 @@ class VisitForm(SubmitOnceForm, forms.ModelForm):
         if "volunteer" not in self.fields:
             return
         self.fields["volunteer"] = VolunteerChoice(
-            Volunteer.objects.filter(office=case.office_id).assignable(),
+            Volunteer.objects.available_on().filter(office=case.office_id),
             user=user,
             label=self.fields["volunteer"].label,
             help_text=TYPE_TO_FIND,
@@ -305,12 +303,6 @@ class VisitForm(SubmitOnceForm, forms.ModelForm):
         else:
             # The case's volunteer, read with the case: no query to show their name.
             self.initial.setdefault("volunteer", case.volunteer)
-
-    def save(self, commit=True):
-        visit = super().save(commit)
-        if commit:
-            visit.case.refresh_last_visited_on()
-        return visit
 
 
 class VolunteerVisitForm(VisitForm):

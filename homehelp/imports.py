@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from homehelp.forms import CaseCreateForm, VolunteerCreateForm
 from homehelp.models import Case, Volunteer
-from programs.imports import PERSON_COLUMNS
 from welfare.imports import (
+    PERSON_COLUMNS,
     Column,
     Import,
     ImportRowForm,
@@ -39,7 +39,7 @@ class OfficeImport(Import):
     def __init__(self, user, target):
         super().__init__(user, target)
         self.offices = office_lookup(user)
-        self.own_office = user.office if user.office_id else None
+        self.own_office = user.own_office
 
     def row_key(self, values, result):
         """The row's office, on which its form depends (one form per office)."""

@@ -30,7 +30,10 @@ QUIET_VOLUNTEER_DAYS = 30
 
 class AddDays(models.Func):
     """A date plus a number of days taken from a column. Django's duration
-    arithmetic cannot multiply a column by a timedelta on SQLite."""
+    arithmetic cannot multiply a column by a timedelta on SQLite. Migration 0007
+    names this class in an index, as migrations name a custom field: keep its
+    name and module (a copy in the migration would be another class to Django,
+    which would then want the index made again)."""
 
     output_field = models.DateField()
 
@@ -169,14 +172,13 @@ class VolunteerQuerySet(ScopedQuerySet):
     def current(self):
         return self.filter(active=True)
 
-    def assignable(self):
-        """Trained and active: the volunteers the case and visit forms offer
-        (Visit.clean checks that the training came before the visit)."""
-        return self.filter(active=True, trained_on__isnull=False)
-
-    def available_on(self, day):
-        """Volunteers who may be assigned or recorded on a visit on `day`."""
-        return self.filter(active=True, trained_on__isnull=False, trained_on__lte=day)
+    def available_on(self, day=None):
+        """Volunteers who may be assigned to a case or recorded on a visit on
+        `day`: active, and trained by then (by any day when `day` is None, for a
+        form's choices before its date is known). The one statement of the rule
+        for querysets; Volunteer.availability_error says why one volunteer is not."""
+        trained = Q(trained_on__lte=day) if day else Q(trained_on__isnull=False)
+        return self.filter(trained, active=True)
 
     def with_caseload(self):
         """Adds open_cases, for the page's rows only (per_row)."""
@@ -297,9 +299,6 @@ class Volunteer(models.Model):
                 _("%(organization)s belongs to another office.") % {"organization": organization}
             )
 
-    def is_available_on(self, day):
-        return self.active and self.trained_on is not None and self.trained_on <= day
-
     def invite(self, *, email=""):
         """The volunteer's sign-in account, made at the first invitation, and
         the token of a new one-time link for setting its password. Any earlier
@@ -375,7 +374,7 @@ class CaseQuerySet(ScopedQuerySet):
         assigned = Case.history.filter(volunteer__user=user).values("id")
         return self.filter(pk__in=assigned)
 
-    def with_last_visit(self):
+    def with_visit_due_on(self):
         """Adds visit_due_on: the day by which the next visit is due (last
         visit, or the opening day if never visited, plus the planned frequency).
         Computed from the case's own columns, so it needs no visit rows, and the
@@ -385,10 +384,10 @@ class CaseQuerySet(ScopedQuerySet):
     def overdue(self, *, today):
         """Active cases whose next visit was due before today, longest overdue
         first: visited exactly visit_every_days ago is not overdue, a day more is."""
-        return self.with_last_visit().due_before(today)
+        return self.with_visit_due_on().due_before(today)
 
     def due_before(self, today):
-        """overdue() for a queryset that already has with_last_visit()."""
+        """overdue() for a queryset that already has with_visit_due_on()."""
         return self.filter(status=Case.Status.ACTIVE, visit_due_on__lt=today).order_by(
             "visit_due_on", "pk"
         )
@@ -403,7 +402,8 @@ class CaseQuerySet(ScopedQuerySet):
 
     def refresh_last_visited_on(self):
         """Stores on these cases the day of their latest visit (None if never
-        visited): for bulk writes of visits (demo and benchmark data, the admin)."""
+        visited): for bulk writes of visits (demo and benchmark data, the admin's
+        bulk delete), which skip Visit.save() and Visit.delete()."""
         return self.update(last_visited_on=per_row(Visit.objects.all(), "case", Max("visited_on")))
 
 
@@ -568,7 +568,7 @@ class Case(Versioned):
         return self.status != self.Status.CLOSED
 
     def refresh_last_visited_on(self):
-        """Call after adding, changing or deleting a visit of this case. The row
+        """Visit.save() and Visit.delete() call this. The row
         lock makes two visits recorded at the same moment wait for each other,
         so that the later transaction reads both and neither date is lost."""
         with transaction.atomic():
@@ -578,12 +578,8 @@ class Case(Versioned):
             cases.update(last_visited_on=self.last_visited_on)
 
     @property
-    def last_visit(self):
-        return self.visits.order_by("-visited_on", "-pk").first()
-
-    @property
     def days_overdue(self):
-        """Needs CaseQuerySet.with_last_visit(); 0 when not overdue."""
+        """Needs CaseQuerySet.with_visit_due_on(); 0 when not overdue."""
         return max((date.today() - self.visit_due_on).days, 0)
 
     def clean(self):
@@ -726,8 +722,30 @@ class Visit(models.Model):
             "date": self.visited_on.strftime("%d/%m/%Y"),
         }
 
+    def save(self, *args, **kwargs):
+        """Every visit written one at a time keeps its case's last_visited_on
+        true, whichever path wrote it (forms, the admin, a phone's held visit):
+        the one home of that rule. Bulk writes call CaseQuerySet.refresh_last_visited_on()."""
+        moved_from = None
+        if self.pk:
+            moved_from = (
+                Visit.objects.filter(pk=self.pk)
+                .exclude(case=self.case_id)
+                .values_list("case_id", flat=True)
+                .first()
+            )
+        super().save(*args, **kwargs)
+        self.case.refresh_last_visited_on()
+        if moved_from:
+            Case.objects.filter(pk=moved_from).refresh_last_visited_on()
+
     def get_absolute_url(self):
         return f"{self.case.get_absolute_url()}#visit-{self.pk}"
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        self.case.refresh_last_visited_on()
+        return deleted
 
     @property
     def has_open_concern(self):

@@ -1,5 +1,6 @@
 import hashlib
 from datetime import date, timedelta
+from operator import attrgetter
 
 import qrcode
 import qrcode.image.svg
@@ -54,21 +55,13 @@ from homehelp.models import (
 )
 from welfare import people
 from welfare.audit import history_in_words
-from welfare.exports import CHUNK_SIZE, labels, list_download, yes_no
+from welfare.exports import labels, records_response, yes_no
 from welfare.forms import person_form, suggestions_response
 from welfare.imports import import_page
-from welfare.models import AccessLog
-from welfare.roles import volunteer_page
+from welfare.roles import get_in_scope, get_to_change, require_permission, volunteer_page
 
 PAGE_SIZE = 25
 WORKLIST_ROWS = 10
-
-
-def require_permission(user, codename):
-    """Read-only roles get 403 on edit pages; call after the object was fetched
-    through visible_to(), so that other offices' records stay 404."""
-    if not user.has_perm(f"homehelp.{codename}"):
-        raise PermissionDenied
 
 
 def paginate(request, queryset, paginator_class=Paginator):
@@ -141,9 +134,7 @@ def organization_list(request):
 
 
 def get_organization(request, pk):
-    return get_object_or_404(
-        Organization.objects.visible_to(request.user).select_related("office"), pk=pk
-    )
+    return get_in_scope(request, Organization.objects.select_related("office"), pk=pk)
 
 
 def organization_detail(request, pk):
@@ -165,7 +156,7 @@ def organization_detail(request, pk):
 
 
 def organization_create(request):
-    require_permission(request.user, "add_organization")
+    require_permission(request.user, "add", Organization)
     form = OrganizationForm(request.POST or None, user=request.user)
     if form.is_valid():
         organization = form.save()
@@ -206,7 +197,7 @@ def volunteer_suggest(request):
     office's, `available` to the trained and active ones a form offers."""
     volunteers = office_given(request, Volunteer.objects.visible_to(request.user))
     if request.GET.get("available"):
-        volunteers = volunteers.assignable()
+        volunteers = volunteers.available_on()
     volunteers = volunteers.select_related("organization", "office")
     return suggestions_response(request, VolunteerChoice(volunteers, user=request.user))
 
@@ -259,13 +250,12 @@ def volunteer_list(request):
 
 
 def volunteer_detail(request, pk):
-    volunteer = get_object_or_404(
-        Volunteer.objects.visible_to(request.user).select_related(
-            "person", "organization", "office", "user"
-        ),
+    volunteer = get_in_scope(
+        request,
+        Volunteer.objects.select_related("person", "organization", "office", "user"),
         pk=pk,
     )
-    cases = volunteer.cases.open().with_last_visit().select_related("client", "constituency")
+    cases = volunteer.cases.open().with_visit_due_on().select_related("client", "constituency")
     visits = volunteer.visits.select_related("case__client").prefetch_related("services")
     people.log_access(request.user, [volunteer.person], volunteer)
     return render(
@@ -282,7 +272,7 @@ def volunteer_detail(request, pk):
 
 
 def volunteer_create(request):
-    require_permission(request.user, "add_volunteer")
+    require_permission(request.user, "add", Volunteer)
     form = person_form(request, VolunteerCreateForm)
     if form.is_valid():
         volunteer = form.save()
@@ -292,10 +282,7 @@ def volunteer_create(request):
 
 
 def volunteer_edit(request, pk):
-    volunteer = get_object_or_404(
-        Volunteer.objects.visible_to(request.user).select_related("person", "office"), pk=pk
-    )
-    require_permission(request.user, "change_volunteer")
+    volunteer = get_to_change(request, Volunteer.objects.select_related("person", "office"), pk=pk)
     form = VolunteerForm(request.POST or None, instance=volunteer, user=request.user)
     if form.is_valid():
         form.save()
@@ -308,10 +295,7 @@ def volunteer_edit(request, pk):
 def volunteer_invite(request, pk):
     """A one-time link (and its QR code) with which the volunteer sets the
     password of their own account, for their phone page."""
-    volunteer = get_object_or_404(
-        Volunteer.objects.visible_to(request.user).select_related("person", "user"), pk=pk
-    )
-    require_permission(request.user, "change_volunteer")
+    volunteer = get_to_change(request, Volunteer.objects.select_related("person", "user"), pk=pk)
     if problem := volunteer.availability_error(date.today()):
         messages.error(request, problem)
         return redirect(volunteer)
@@ -385,7 +369,7 @@ def my_cases(request):
     open_concern = Visit.objects.open_concerns().filter(case=OuterRef("pk"))
     return (
         Case.objects.visible_to(request.user)
-        .with_last_visit()
+        .with_visit_due_on()
         .annotate(open_concern=Exists(open_concern))
         .select_related("client")
     )
@@ -515,15 +499,15 @@ def held_visit_create(request, pk, volunteer, wants_json):
 def held_visit(request, pk):
     """A visit held for the office: the officer corrects and confirms it as a
     visit of the case, or sets it aside."""
-    held = get_object_or_404(
-        HeldVisit.objects.visible_to(request.user)
-        .waiting()
+    held = get_in_scope(
+        request,
+        HeldVisit.objects.waiting()
         .select_related("case__client", "case__office", "volunteer__person")
         # Two officers deciding at once: the second waits, then finds it decided.
         .select_for_update(of=["self"]),
         pk=pk,
     )
-    require_permission(request.user, "change_visit")
+    require_permission(request.user, "change", Visit)
     case = held.case
     if request.method == "POST" and "set_aside" in request.POST:
         held.decide(by=request.user)
@@ -588,7 +572,7 @@ def filtered_cases(request):
     cases = (
         Case.objects.visible_to(request.user)
         .select_related("client", "office", "constituency", "volunteer__person")
-        .with_last_visit()
+        .with_visit_due_on()
         .order_by("-opened_on", "-pk")
     )
     return CaseFilter(request.GET, queryset=cases, request=request)
@@ -611,13 +595,14 @@ def case_list(request):
     )
 
 
-def get_case(request, pk):
-    return get_object_or_404(
-        Case.objects.visible_to(request.user).select_related(
-            "client", "office__state", "constituency", "volunteer__person"
-        ),
-        pk=pk,
+def get_case(request, pk, action=None):
+    """The case for its pages; with an `action` ("change"), only for a role that may."""
+    cases = Case.objects.select_related(
+        "client", "office__state", "constituency", "volunteer__person"
     )
+    if action:
+        return get_to_change(request, cases, action, pk=pk)
+    return get_in_scope(request, cases, pk=pk)
 
 
 def case_detail(request, pk, visit_form=None):
@@ -647,7 +632,7 @@ def case_detail(request, pk, visit_form=None):
 
 
 def case_create(request):
-    require_permission(request.user, "add_case")
+    require_permission(request.user, "add", Case)
     form = person_form(request, CaseCreateForm)
     if form.is_valid():
         case = form.save()
@@ -657,8 +642,7 @@ def case_create(request):
 
 
 def case_edit(request, pk):
-    case = get_case(request, pk)
-    require_permission(request.user, "change_case")
+    case = get_case(request, pk, "change")
     form = CaseForm(request.POST or None, instance=case, user=request.user)
     if form.is_valid() and form.save_unless_conflict():
         messages.success(request, _("Case saved."))
@@ -672,8 +656,7 @@ def case_edit(request, pk):
 
 
 def case_close(request, pk):
-    case = get_case(request, pk)
-    require_permission(request.user, "change_case")
+    case = get_case(request, pk, "change")
     if not case.is_open:
         return redirect(case)
     form = CaseCloseForm(request.POST or None, instance=case)
@@ -691,7 +674,7 @@ def case_close(request, pk):
 
 def referral_create(request, case_pk):
     case = get_case(request, case_pk)
-    require_permission(request.user, "add_referral")
+    require_permission(request.user, "add", Referral)
     if not case.is_open:
         raise PermissionDenied
     form = ReferralForm(request.POST or None, case=case)
@@ -704,10 +687,7 @@ def referral_create(request, case_pk):
 
 
 def referral_edit(request, pk):
-    referral = get_object_or_404(
-        Referral.objects.visible_to(request.user).select_related("case__client"), pk=pk
-    )
-    require_permission(request.user, "change_referral")
+    referral = get_to_change(request, Referral.objects.select_related("case__client"), pk=pk)
     form = ReferralStatusForm(request.POST or None, instance=referral)
     if form.is_valid():
         form.save()
@@ -749,7 +729,7 @@ def visit_list(request):
 def visit_create(request, case_pk):
     """The case page's quick form; errors show on the case page."""
     case = get_case(request, case_pk)
-    require_permission(request.user, "add_visit")
+    require_permission(request.user, "add", Visit)
     if not case.is_open:
         raise PermissionDenied
     form = VisitForm(request.POST, case=case, user=request.user)
@@ -763,13 +743,11 @@ def visit_create(request, case_pk):
 
 
 def visit_edit(request, pk):
-    visit = get_object_or_404(
-        Visit.objects.visible_to(request.user).select_related(
-            "case__client", "case__office", "volunteer__person"
-        ),
+    visit = get_to_change(
+        request,
+        Visit.objects.select_related("case__client", "case__office", "volunteer__person"),
         pk=pk,
     )
-    require_permission(request.user, "change_visit")
     form = VisitForm(request.POST or None, instance=visit, case=visit.case, user=request.user)
     if form.is_valid():
         form.save()
@@ -780,8 +758,7 @@ def visit_edit(request, pk):
 
 @require_POST
 def visit_resolve_concern(request, pk):
-    visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=pk)
-    require_permission(request.user, "change_visit")
+    visit = get_to_change(request, Visit.objects, pk=pk)
     if visit.has_open_concern:
         visit.resolve_concern(by=request.user)
         messages.success(request, _("Concern marked as resolved."))
@@ -792,32 +769,25 @@ def visit_resolve_concern(request, pk):
 
 
 def organization_export(request, file_format):
-    organization_filter = filtered_organizations(request)
-    header = [
-        _("Name"),
-        _("Registration number"),
-        _("Kind"),
-        _("Office"),
-        _("Contact person"),
-        _("Phone"),
-        _("Email"),
-    ]
     kinds = labels(Organization.Kind)
-    rows = (
-        [
-            o.name,
-            o.registration_number,
-            kinds.get(o.kind, o.kind),
-            o.office.name if o.office else _("National"),
-            o.contact_person,
-            o.phone,
-            o.email,
-        ]
-        for o in organization_filter.rows().iterator(chunk_size=CHUNK_SIZE)
-    )
-    people.log_access(request.user, None, "organisations", action=AccessLog.Action.EXPORT)
-    return list_download(
-        file_format, organization_filter, "organisations", header, rows, request.user
+    columns = [
+        (_("Name"), attrgetter("name")),
+        (_("Registration number"), attrgetter("registration_number")),
+        (_("Kind"), lambda o: kinds.get(o.kind, o.kind)),
+        (_("Office"), lambda o: o.office.name if o.office else _("National")),
+        (_("Contact person"), attrgetter("contact_person")),
+        (_("Phone"), attrgetter("phone")),
+        (_("Email"), attrgetter("email")),
+    ]
+    organization_filter = filtered_organizations(request)
+    return records_response(
+        request,
+        file_format,
+        "organisations",
+        columns,
+        organization_filter.rows(),
+        subject="organisations",
+        list_filter=organization_filter,
     )
 
 
@@ -827,70 +797,42 @@ def volunteer_export(request, file_format):
     disclosure = people.exported(
         request, volunteers.values_list("person_id", flat=True), "volunteers"
     )
-    header = [
-        _("Name"),
-        _("MyKad number"),
-        _("Organisation"),
-        _("Office"),
-        _("Trained on"),
-        _("Active"),
-        _("Maximum caseload"),
-        _("Open cases"),
-        _("Last activity"),
-    ]
     yes = yes_no()
-    rows = (
-        [
-            v.person.name,
-            disclosure.mykad(v.person),
-            v.organization.name,
-            v.office.name,
-            v.trained_on,
-            yes[v.active],
-            v.max_cases,
-            v.open_cases,
-            v.last_activity_on,
-        ]
-        for v in volunteers.iterator(chunk_size=CHUNK_SIZE)
+    columns = [
+        (_("Name"), attrgetter("person.name")),
+        (_("MyKad number"), lambda v: disclosure.mykad(v.person)),
+        (_("Organisation"), attrgetter("organization.name")),
+        (_("Office"), attrgetter("office.name")),
+        (_("Trained on"), attrgetter("trained_on")),
+        (_("Active"), lambda v: yes[v.active]),
+        (_("Maximum caseload"), attrgetter("max_cases")),
+        (_("Open cases"), attrgetter("open_cases")),
+        (_("Last activity"), attrgetter("last_activity_on")),
+    ]
+    return records_response(
+        request, file_format, "volunteers", columns, volunteers, list_filter=volunteer_filter
     )
-    return list_download(file_format, volunteer_filter, "volunteers", header, rows, request.user)
 
 
 def case_export(request, file_format):
     case_filter = filtered_cases(request)
     cases = case_filter.rows()
     disclosure = people.exported(request, cases.values_list("client_id", flat=True), "cases")
-    header = [
-        _("Client"),
-        _("MyKad number"),
-        _("Type"),
-        _("Office"),
-        _("Constituency"),
-        _("Volunteer"),
-        _("Status"),
-        _("Opened on"),
-        _("Closed on"),
-        _("Last visit"),
-        _("Next visit due"),
-    ]
     types, statuses = labels(Case.ClientType), labels(Case.Status)
-    rows = (
-        [
-            case.client.name,
-            disclosure.mykad(case.client),
-            types[case.client_type],
-            case.office.name,
-            str(case.constituency),
-            case.volunteer.person.name if case.volunteer else "",
-            statuses[case.status],
-            case.opened_on,
-            case.closed_on,
-            case.last_visited_on,
-            case.visit_due_on if case.is_open else None,
-        ]
-        for case in cases.iterator(chunk_size=CHUNK_SIZE)
-    )
-    return list_download(file_format, case_filter, "cases", header, rows, request.user)
+    columns = [
+        (_("Client"), attrgetter("client.name")),
+        (_("MyKad number"), lambda case: disclosure.mykad(case.client)),
+        (_("Type"), lambda case: types[case.client_type]),
+        (_("Office"), attrgetter("office.name")),
+        (_("Constituency"), lambda case: str(case.constituency)),
+        (_("Volunteer"), lambda case: case.volunteer.person.name if case.volunteer else ""),
+        (_("Status"), lambda case: statuses[case.status]),
+        (_("Opened on"), attrgetter("opened_on")),
+        (_("Closed on"), attrgetter("closed_on")),
+        (_("Last visit"), attrgetter("last_visited_on")),
+        (_("Next visit due"), lambda case: case.visit_due_on if case.is_open else None),
+    ]
+    return records_response(request, file_format, "cases", columns, cases, list_filter=case_filter)
 
 
 def visit_export(request, file_format):
@@ -899,33 +841,24 @@ def visit_export(request, file_format):
     disclosure = people.exported(
         request, visits.values_list("case__client_id", flat=True), "visits"
     )
-    header = [
-        _("Date of visit"),
-        _("Client"),
-        _("MyKad number"),
-        _("Office"),
-        _("Volunteer"),
-        _("Minutes spent"),
-        _("Services given"),
-        _("Concern"),
-        _("Concern resolved on"),
-    ]
     services, yes = labels(Service.Code), yes_no()
-    rows = (
-        [
-            visit.visited_on,
-            visit.case.client.name,
-            disclosure.mykad(visit.case.client),
-            visit.case.office.name,
-            visit.volunteer.person.name,
-            visit.minutes,
-            ", ".join(services[service.code] for service in visit.services_given),
-            yes[visit.concern],
-            visit.concern_resolved_on,
-        ]
-        for visit in visits.iterator(chunk_size=CHUNK_SIZE)
+    columns = [
+        (_("Date of visit"), attrgetter("visited_on")),
+        (_("Client"), attrgetter("case.client.name")),
+        (_("MyKad number"), lambda visit: disclosure.mykad(visit.case.client)),
+        (_("Office"), attrgetter("case.office.name")),
+        (_("Volunteer"), attrgetter("volunteer.person.name")),
+        (_("Minutes spent"), attrgetter("minutes")),
+        (
+            _("Services given"),
+            lambda visit: ", ".join(services[service.code] for service in visit.services_given),
+        ),
+        (_("Concern"), lambda visit: yes[visit.concern]),
+        (_("Concern resolved on"), attrgetter("concern_resolved_on")),
+    ]
+    return records_response(
+        request, file_format, "visits", columns, visits, list_filter=visit_filter
     )
-    return list_download(file_format, visit_filter, "visits", header, rows, request.user)
 
 
 # --- Imports ----------------------------------------------------------------
@@ -937,7 +870,7 @@ def import_template_urls(name):
 
 def volunteer_import(request, pk):
     organization = get_organization(request, pk)
-    require_permission(request.user, "add_volunteer")
+    require_permission(request.user, "add", Volunteer)
     return import_page(
         request,
         VolunteerImport(request.user, organization),
@@ -954,7 +887,7 @@ def volunteer_import_template(request, file_format):
 
 
 def case_import(request):
-    require_permission(request.user, "add_case")
+    require_permission(request.user, "add", Case)
     return import_page(
         request,
         CaseImport(request.user, None),

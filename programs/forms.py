@@ -12,7 +12,7 @@ from welfare.forms import (
     SubmitOnceForm,
     VersionedForm,
 )
-from welfare.models import District, Office, User, office_scope
+from welfare.models import District, User, office_scope
 
 
 def visible_districts(request):
@@ -80,13 +80,10 @@ class ProjectForm(SubmitOnceForm, VersionedForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only district officers (their own office) and administrators (any office)
-        # hold the permission to write projects; read-only roles never get this form.
-        if user.sees_all_offices:
-            offices = Office.objects.all()
-        else:
-            offices = Office.objects.filter(pk=user.office_id)
-            self.fields["office"].initial = user.office_id
+        # Read-only roles never get this form (they hold no permission to write).
+        offices = user.offices_to_write_into()
+        if user.own_office:
+            self.fields["office"].initial = user.own_office.pk
         self.fields["office"].queryset = offices
         self.fields["district"].queryset = District.objects.filter(offices__in=offices).distinct()
         self.fields["officer_in_charge"].queryset = User.objects.filter(

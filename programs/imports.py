@@ -4,8 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.forms import ParticipantAddForm
 from programs.models import Participation
-from welfare.imports import Column, Import, ImportRowForm, choice_lookup, in_batches
-from welfare.models import Person
+from welfare.imports import PERSON_COLUMNS, Column, Import, ImportRowForm, choice_lookup, in_batches
 
 TARGET_GROUPS_MS = {
     "client": ["Pelanggan jabatan", "Klien jabatan", "Klien"],
@@ -16,22 +15,6 @@ TARGET_GROUPS_MS = {
     ],
     "community": ["Komuniti setempat", "Ahli komuniti setempat", "Masyarakat setempat"],
 }
-SEXES_MS = {"M": ["L", "Lelaki"], "F": ["P", "Perempuan"]}
-
-PERSON_COLUMNS = [
-    Column(
-        "mykad",
-        _("MyKad"),
-        "No. MyKad",
-        "560101-10-1234",
-        aliases=("MyKad number", "No. Kad Pengenalan", "No. KP", "IC", "NRIC"),
-    ),
-    Column("name", _("Name"), "Nama", "Siti binti Ahmad", aliases=("Nama penuh", "Full name")),
-    Column("date_of_birth", _("Date of birth"), "Tarikh lahir", "", aliases=("DOB",)),
-    Column("sex", _("Sex"), "Jantina", "F", choices=choice_lookup(Person.Sex.choices, SEXES_MS)),
-    Column("phone", _("Phone"), "No. telefon", "012-3456789", aliases=("Telefon",)),
-    Column("address", _("Address"), "Alamat", "No. 1, Jalan Mawar, Petaling Jaya"),
-]
 
 
 class ParticipantRowForm(ImportRowForm, ParticipantAddForm):

@@ -1,12 +1,12 @@
 import csv
+from operator import attrgetter
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,23 +28,16 @@ from welfare.exports import (
     csv_lines,
     exported_note,
     labels,
-    list_download,
+    records_response,
     spreadsheet_safe,
-    table_response,
 )
 from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog, per_row
 from welfare.mykad import mask_mykad
+from welfare.roles import get_in_scope, get_to_change, require_permission
 
 PARTICIPANTS_PAGE_SIZE = 50
-
-
-def require_permission(user, action, model):
-    """In scope but read-only (state officer, HQ) answers 403; call this after
-    the object was fetched through the scope, so that out of scope stays 404."""
-    if not user.has_perm(f"programs.{action}_{model}"):
-        raise PermissionDenied
 
 
 def filtered_projects(request):
@@ -75,10 +68,9 @@ def project_list(request):
 
 
 def project_detail(request, pk):
-    project = get_object_or_404(
-        Project.objects.visible_to(request.user).select_related(
-            "office", "district", "officer_in_charge"
-        ),
+    project = get_in_scope(
+        request,
+        Project.objects.select_related("office", "district", "officer_in_charge"),
         pk=pk,
     )
     counts, total = project.participant_counts()
@@ -112,7 +104,7 @@ def project_detail(request, pk):
 
 
 def project_create(request):
-    require_permission(request.user, "add", "project")
+    require_permission(request.user, "add", Project)
     form = ProjectForm(request.POST or None, user=request.user)
     if form.is_valid():
         if project := form.save_once():
@@ -124,8 +116,7 @@ def project_create(request):
 
 
 def project_edit(request, pk):
-    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
-    require_permission(request.user, "change", "project")
+    project = get_to_change(request, Project.objects, pk=pk)
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
     if form.is_valid() and form.save_unless_conflict():
         messages.success(request, _("Project saved."))
@@ -139,8 +130,8 @@ def project_edit(request, pk):
 
 
 def participant_add(request, pk):
-    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
-    require_permission(request.user, "add", "participation")
+    project = get_in_scope(request, Project.objects, pk=pk)
+    require_permission(request.user, "add", Participation)
     form = person_form(request, ParticipantAddForm, project=project)
     form.initial.setdefault("joined_on", timezone.localdate())
     if form.is_valid():
@@ -162,11 +153,9 @@ def participant_add(request, pk):
 
 
 def participant_edit(request, pk):
-    participation = get_object_or_404(
-        Participation.objects.visible_to(request.user).select_related("project", "person"),
-        pk=pk,
+    participation = get_to_change(
+        request, Participation.objects.select_related("project", "person"), pk=pk
     )
-    require_permission(request.user, "change", "participation")
     form = ParticipationForm(request.POST or None, instance=participation)
     if form.is_valid():
         form.save()
@@ -180,11 +169,9 @@ def participant_edit(request, pk):
 
 
 def participant_remove(request, pk):
-    participation = get_object_or_404(
-        Participation.objects.visible_to(request.user).select_related("project", "person"),
-        pk=pk,
+    participation = get_to_change(
+        request, Participation.objects.select_related("project", "person"), "delete", pk=pk
     )
-    require_permission(request.user, "delete", "participation")
     if request.method == "POST":
         participation.delete()
         messages.success(
@@ -200,8 +187,8 @@ def participant_remove(request, pk):
 
 
 def activity_add(request, pk):
-    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
-    require_permission(request.user, "add", "activity")
+    project = get_in_scope(request, Project.objects, pk=pk)
+    require_permission(request.user, "add", Activity)
     form = ActivityForm(
         request.POST or None, project=project, initial={"date": timezone.localdate()}
     )
@@ -216,10 +203,7 @@ def activity_add(request, pk):
 
 def activity_delete(request, pk):
     """An activity recorded by mistake; the deletion stays in its history."""
-    activity = get_object_or_404(
-        Activity.objects.visible_to(request.user).select_related("project"), pk=pk
-    )
-    require_permission(request.user, "delete", "activity")
+    activity = get_to_change(request, Activity.objects.select_related("project"), "delete", pk=pk)
     if request.method == "POST":
         activity.delete()
         messages.success(request, _("Activity deleted."))
@@ -234,7 +218,7 @@ def activity_delete(request, pk):
 def participants_csv(request, pk):
     """The participant list for an attendance sheet, MyKad masked. Streamed: the first lines leave while later
     participants are still being read; the access log is written before."""
-    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    project = get_in_scope(request, Project.objects, pk=pk)
     participations = project.participations.select_related("person").order_by("person__name", "pk")
     person_ids = participations.values("person_id")
     people.log_access(
@@ -288,66 +272,52 @@ def participants_csv(request, pk):
 
 def project_export(request, file_format):
     """The project list as the user filtered it, every page."""
-    project_filter = filtered_projects(request)
-    header = [
-        _("Name"),
-        _("Type"),
-        _("Office"),
-        _("District"),
-        _("Status"),
-        _("Start date"),
-        _("End date"),
-        _("Budget (RM)"),
-        _("Participants"),
-    ]
     types, statuses = labels(Project.ProjectType), labels(Project.Status)
-    rows = (
-        [
-            project.name,
-            types[project.project_type],
-            project.office.name,
-            project.district.name if project.district else "",
-            statuses[project.status],
-            project.start_date,
-            project.end_date,
-            project.budget,
-            project.participant_count,
-        ]
-        for project in project_filter.rows().iterator(chunk_size=CHUNK_SIZE)
+    columns = [
+        (_("Name"), attrgetter("name")),
+        (_("Type"), lambda project: types[project.project_type]),
+        (_("Office"), attrgetter("office.name")),
+        (_("District"), lambda project: project.district.name if project.district else ""),
+        (_("Status"), lambda project: statuses[project.status]),
+        (_("Start date"), attrgetter("start_date")),
+        (_("End date"), attrgetter("end_date")),
+        (_("Budget (RM)"), attrgetter("budget")),
+        (_("Participants"), attrgetter("participant_count")),
+    ]
+    project_filter = filtered_projects(request)
+    return records_response(
+        request,
+        file_format,
+        "projects",
+        columns,
+        project_filter.rows(),
+        subject="projects",
+        list_filter=project_filter,
     )
-    people.log_access(request.user, None, "projects", action=AccessLog.Action.EXPORT)
-    return list_download(file_format, project_filter, "projects", header, rows, request.user)
 
 
 def participants_xlsx(request, pk):
-    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    project = get_in_scope(request, Project.objects, pk=pk)
+    participations = project.participations.select_related("person")
     disclosure = people.exported(
-        request, project.participations.values_list("person_id", flat=True), project
+        request, participations.values_list("person_id", flat=True), project
     )
-    header = [_("Name"), _("MyKad number"), _("Target group"), _("Joined on"), _("Left on")]
     groups = labels(Participation.TargetGroup)
-    rows = (
-        [
-            participation.person.name,
-            disclosure.mykad(participation.person),
-            groups[participation.target_group],
-            participation.joined_on,
-            participation.left_on,
-        ]
-        for participation in project.participations.select_related("person").iterator(
-            chunk_size=CHUNK_SIZE
-        )
-    )
-    return table_response(
-        "xlsx", f"project-{project.pk}-participants", header, rows, exported_by=request.user
+    columns = [
+        (_("Name"), attrgetter("person.name")),
+        (_("MyKad number"), lambda participation: disclosure.mykad(participation.person)),
+        (_("Target group"), lambda participation: groups[participation.target_group]),
+        (_("Joined on"), attrgetter("joined_on")),
+        (_("Left on"), attrgetter("left_on")),
+    ]
+    return records_response(
+        request, "xlsx", f"project-{project.pk}-participants", columns, participations
     )
 
 
 def participant_import(request, pk):
-    project = get_object_or_404(
-        Project.objects.visible_to(request.user).select_related("office"), pk=pk
-    )
-    require_permission(request.user, "add", "participation")
+    project = get_in_scope(request, Project.objects.select_related("office"), pk=pk)
+    require_permission(request.user, "add", Participation)
     return import_page(
         request,
         ParticipantImport(request.user, project),

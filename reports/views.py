@@ -181,6 +181,15 @@ def _download(
     )
 
 
+def _cells(columns, rows, total, labels):
+    """A table's cells in the order of `columns`, then (unless `total` is None)
+    its TOTAL row: the `labels` first, then each further column's total by name."""
+    cells = [[c.value(row) for c in columns] for row in rows]
+    if total is not None:
+        cells.append([*labels, *(total[c.name] for c in columns[len(labels) :])])
+    return cells
+
+
 def _visible_offices(user, state=None):
     """The offices the user may read (User.office_scope), of `state` if given."""
     offices = Office.objects.filter(office_scope(user, "")).select_related("state")
@@ -206,9 +215,7 @@ def projects_by_state(request):
     file_format = request.GET.get("format", "")
     if file_format in FILES:
         columns = STATE + PROGRAMME
-        rows = [[c.value(s) for c in columns] for s in report["all_states"]]
-        total = report["total"]
-        rows.append(["TOTAL", _("TOTAL"), *(total[c.name] for c in PROGRAMME)])
+        rows = _cells(columns, report["all_states"], report["total"], ["TOTAL", _("TOTAL")])
         return _download(
             request,
             file_format,
@@ -244,9 +251,7 @@ def home_help(request):
         # The contract's columns, no more (tests/test_i18n.py): the minutes are in
         # the files by office and by organisation and in the months.
         columns = [*STATE, CLIENTS_SERVED, VOLUNTEERS, VISITS]
-        rows = [[c.value(s) for c in columns] for s in report["all_states"]]
-        total = report["total"]
-        rows.append(["TOTAL", _("TOTAL"), *(total[c.name] for c in columns[2:])])
+        rows = _cells(columns, report["all_states"], report["total"], ["TOTAL", _("TOTAL")])
         return _download(
             request,
             file_format,
@@ -285,11 +290,8 @@ def _table(request, form, *, name, title, lead, columns, rows, total, labels, fi
     refreshed = figures.refreshed()
     filters = _filters(form)
     file_format = request.GET.get("format", "")
-    total_cells = [*labels, *(total[c.name] for c in columns[len(labels) :])]
     if file_format in FILES:
-        cells = [[c.value(row) for c in columns] for row in rows]
-        if file_total:
-            cells.append(total_cells)
+        cells = _cells(columns, rows, total if file_total else None, labels)
         return _download(
             request,
             file_format,
@@ -318,7 +320,7 @@ def _table(request, form, *, name, title, lead, columns, rows, total, labels, fi
         "refreshed": refreshed,
         "columns": columns,
         "rows": shown,
-        "total": total_cells[len(labels) :],
+        "total": [total[c.name] for c in columns[len(labels) :]],
         "label_columns": len(labels),
         "links": bool(links),
         "chart": chart,

@@ -117,9 +117,3 @@ class VisitFactory(factory.django.DjangoModelFactory):
     volunteer = factory.SubFactory(VolunteerFactory, office=factory.SelfAttribute("..case.office"))
     visited_on = date(2024, 2, 1)
     minutes = 60
-
-    @factory.post_generation
-    def last_visited_on(visit, create, extracted, **kwargs):
-        """As the visit form does: the case keeps the day of its latest visit."""
-        if create:
-            visit.case.refresh_last_visited_on()

@@ -12,6 +12,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from welfare.models import AccessLog
+from welfare.people import log_access
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rows fetched at a time from a server-side cursor (QuerySet.iterator()), and the
 # lines of a CSV sent at a time.
@@ -98,6 +101,33 @@ def table_response(
     return response
 
 
+def records_response(
+    request, file_format, name, columns, records, *, subject=None, list_filter=None
+):
+    """A list as the user filtered it, every row: `columns` are declared once, as
+    (heading, value) pairs where value(record) gives the cell; `records` a
+    queryset, read CHUNK_SIZE rows at a time. `subject` names a list without
+    people in the access log ("projects"); a list of people is logged, and its
+    MyKad column decided, by welfare.people.exported, which the view calls first.
+    `list_filter` (welfare.filters.ListFilter), the list's filters: the file's
+    name says them (cases-MY-10-PKMD-1005-active.csv), as the reports' files say
+    theirs, and a workbook's second sheet says them in words above who exported it."""
+    if subject:
+        log_access(request.user, None, subject, action=AccessLog.Action.EXPORT)
+    rows = ([value(record) for _, value in columns] for record in records.iterator(CHUNK_SIZE))
+    header = [heading for heading, _ in columns]
+    notes = list_filter.notes() if list_filter else []
+    return table_response(
+        file_format,
+        list_filter.file_name(name) if list_filter else name,
+        header,
+        rows,
+        exported_by=request.user,
+        note_row=not notes,
+        notes=notes,
+    )
+
+
 def _bold(sheet, value, font):
     cell = WriteOnlyCell(sheet, value=value)
     cell.font = font
@@ -116,19 +146,3 @@ def csv_lines(header, rows):
             yield "".join(lines)
             lines = []
     yield "".join(lines)
-
-
-def list_download(file_format, list_filter, name, header, rows, user):
-    """A list's download, as the user filtered it (welfare.filters.ListFilter):
-    the file's name says the filters (cases-MY-10-PKMD-1005-active.csv), and a
-    workbook's second sheet says them in words above who exported it."""
-    notes = list_filter.notes()
-    return table_response(
-        file_format,
-        list_filter.file_name(name),
-        header,
-        rows,
-        exported_by=user,
-        note_row=not notes,
-        notes=notes,
-    )

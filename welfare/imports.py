@@ -110,6 +110,26 @@ def choice_lookup(choices, extra=None):
     return lookup
 
 
+SEXES_MS = {"M": ["L", "Lelaki"], "F": ["P", "Perempuan"]}
+
+# The person's columns, first in every file that records people (participants,
+# volunteers, cases).
+PERSON_COLUMNS = [
+    Column(
+        "mykad",
+        _("MyKad"),
+        "No. MyKad",
+        "560101-10-1234",
+        aliases=("MyKad number", "No. Kad Pengenalan", "No. KP", "IC", "NRIC"),
+    ),
+    Column("name", _("Name"), "Nama", "Siti binti Ahmad", aliases=("Nama penuh", "Full name")),
+    Column("date_of_birth", _("Date of birth"), "Tarikh lahir", "", aliases=("DOB",)),
+    Column("sex", _("Sex"), "Jantina", "F", choices=choice_lookup(Person.Sex.choices, SEXES_MS)),
+    Column("phone", _("Phone"), "No. telefon", "012-3456789", aliases=("Telefon",)),
+    Column("address", _("Address"), "Alamat", "No. 1, Jalan Mawar, Petaling Jaya"),
+]
+
+
 class PreloadedChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField that finds the chosen object in a dict loaded once for
     the whole file (by code, name...) instead of with a query per row."""
@@ -195,9 +215,7 @@ def new_copy(instance):
 
 def office_lookup(user):
     """The offices a user may import into, by code and by name."""
-    offices = Office.objects.select_related("state")
-    if not user.sees_all_offices:
-        offices = offices.filter(pk=user.office_id)
+    offices = user.offices_to_write_into()
     return {simplify(key): office for office in offices for key in (office.code, office.name)}
 
 

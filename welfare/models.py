@@ -193,6 +193,23 @@ class User(AbstractUser):
             return Q(**{office: self.office_id})
         return Q(pk__in=[])
 
+    def offices_to_write_into(self):
+        """The offices whose records this user may create: a district officer's
+        own office; any office for an administrator, who then chooses one. (HQ
+        also sees all offices, but its role holds no permission to write.) The
+        one place that decides it, for forms and imports alike."""
+        if self.is_superuser or self.sees_all_offices:
+            return Office.objects.select_related("state")
+        if self.is_district_officer:
+            return Office.objects.select_related("state").filter(pk=self.office_id)
+        return Office.objects.none()
+
+    @property
+    def own_office(self):
+        """The office a new record of this user belongs to without asking: a
+        district officer's; None for those who choose (administrators)."""
+        return self.office if self.is_district_officer else None
+
 
 def office_scope(user, path):
     """Like User.office_scope, but also for AnonymousUser."""

@@ -1,35 +1,32 @@
-"""What each role reaches: the model permissions granted by data migrations,
-and the pages a volunteer's account may open.
+"""What each role reaches: the checks of every page that reads or writes a
+record, and the pages a volunteer's account may open. Which model permissions
+each role holds is granted by each app's data migrations (0003_*)."""
 
-Each app's migration grants the permissions on its own models. Permissions are
-created here when missing, because Django only creates them after the last
-migration has run."""
-
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
-
-VIEW = ["view"]
-KEEP = ["view", "add", "change", "delete"]
+from django.shortcuts import get_object_or_404
 
 
-def grant_permissions(apps, app_label, grants):
-    """grants: {group name: {model name: [actions]}}"""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, models in grants.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        for model_name, actions in models.items():
-            model = apps.get_model(app_label, model_name)
-            content_type, _ = ContentType.objects.get_or_create(
-                app_label=app_label, model=model._meta.model_name
-            )
-            for action in actions:
-                permission, _ = Permission.objects.get_or_create(
-                    content_type=content_type,
-                    codename=f"{action}_{model._meta.model_name}",
-                    defaults={"name": f"Can {action} {model._meta.verbose_name_raw}"},
-                )
-                group.permissions.add(permission)
+def require_permission(user, action, model):
+    """403 unless the user's role may `action` ("add", "change", "delete") a
+    `model`: read-only roles (state officers, HQ) see records but keep none."""
+    opts = model._meta
+    if not user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}"):
+        raise PermissionDenied
+
+
+def get_in_scope(request, queryset, **lookup):
+    """The record if the user may see it, else 404: another office's records
+    do not exist for them, so that a 403 never confirms what is there."""
+    return get_object_or_404(queryset.visible_to(request.user), **lookup)
+
+
+def get_to_change(request, queryset, action="change", **lookup):
+    """The record to act on: 404 outside the user's scope, then 403 when the
+    role may not `action` it. The pair every page that writes uses, in this order."""
+    record = get_in_scope(request, queryset, **lookup)
+    require_permission(request.user, action, queryset.model)
+    return record
 
 
 def volunteer_page(view_func):

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from welfare.forms import (
     suggestions_response,
 )
 from welfare.models import Constituency, District, Office, Person, office_scope
-from welfare.roles import volunteer_page
+from welfare.roles import get_in_scope, get_to_change, volunteer_page
 
 
 @volunteer_page
@@ -106,7 +106,7 @@ def search(request):
 
 
 def person_detail(request, pk, reveal_form=None, revealed=None):
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    person = get_in_scope(request, Person.objects, pk=pk)
     people.with_records(request.user, [person])
     details = people.disclosure_for(request).full_details(person)
     people.log_access(request.user, [person], person)
@@ -129,7 +129,7 @@ def person_detail(request, pk, reveal_form=None, revealed=None):
 @require_POST
 def person_reveal(request, pk):
     """Break-glass: a state officer or HQ user sees one full MyKad, with a reason."""
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    person = get_in_scope(request, Person.objects, pk=pk)
     if not people.may_reveal(request.user, person):
         raise PermissionDenied
     form = RevealForm(request.POST)
@@ -141,7 +141,7 @@ def person_reveal(request, pk):
 
 @require_POST
 def person_take_over(request, pk):
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    person = get_in_scope(request, Person.objects, pk=pk)
     if not people.may_take_over(request.user, person):
         raise PermissionDenied
     people.take_over(request.user, person)
@@ -156,9 +156,7 @@ def get_person_to_change(request, pk, action):
     """Only the office that recorded a person (and administrators) change their
     details: a read-only role answers 403, an office that only links the
     person 404, as if there were nothing to change."""
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
-    if not request.user.has_perm(f"welfare.{action}_person"):
-        raise PermissionDenied
+    person = get_to_change(request, Person.objects, action, pk=pk)
     if not people.may_change(request.user, person, action):
         raise Http404
     return person

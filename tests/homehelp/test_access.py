@@ -172,7 +172,13 @@ def test_read_only_roles_see_no_edit_buttons_or_visit_form(client, request, reco
 def test_admin_pages_open_for_administrator(client, administrator, records):
     client.force_login(administrator)
     case = records["own"]["case"]
-    for url in ["/admin/homehelp/organization/?q=Persatuan", "/admin/homehelp/volunteer/?active__exact=1",
-                "/admin/homehelp/case/?status__exact=active", f"/admin/homehelp/case/{case.pk}/change/",
-                "/admin/homehelp/visit/?concern__exact=1", "/admin/homehelp/service/"]:  # fmt: skip
-        assert client.get(url).status_code == 200, url
+    listed = client.get("/admin/homehelp/case/?status__exact=active").context["cl"].result_list
+    assert case in listed and all(c.status == "active" for c in listed)
+    page = client.get(f"/admin/homehelp/case/{case.pk}/change/")
+    assert page.context["original"] == case
+    assert "visits-TOTAL_FORMS" in page.text  # the case's visits inline
+    for url, kind in [("/admin/homehelp/volunteer/?active__exact=1", "volunteer"),
+                      ("/admin/homehelp/visit/?concern__exact=1", "visit")]:  # fmt: skip
+        listed = set(client.get(url).context["cl"].result_list)
+        assert listed == {records[place][kind] for place in ("own", "neighbour", "far")}
+        assert not set(client.get(url.replace("=1", "=0")).context["cl"].result_list)

@@ -125,3 +125,38 @@ def test_refreshing_in_bulk_matches_the_visits(office, case):
     other.refresh_from_db()
     assert case.last_visited_on == TODAY - timedelta(days=5)
     assert other.last_visited_on is None
+
+
+def test_a_visit_saved_moved_or_deleted_keeps_both_cases_right(office, case):
+    """Whatever path writes one visit (a form, the admin, a phone's held visit)
+    goes through Visit.save() and delete(), which keep the case's day right."""
+    other = CaseFactory(office=office, volunteer=case.volunteer, opened_on=case.opened_on)
+    early = VisitFactory(case=case, volunteer=case.volunteer, visited_on=TODAY - timedelta(days=9))
+    late = VisitFactory(case=case, volunteer=case.volunteer, visited_on=TODAY - timedelta(days=2))
+    case.refresh_from_db()
+    assert case.last_visited_on == TODAY - timedelta(days=2)
+
+    late.case = other
+    late.save()
+    case.refresh_from_db()
+    other.refresh_from_db()
+    assert case.last_visited_on == TODAY - timedelta(days=9)
+    assert other.last_visited_on == TODAY - timedelta(days=2)
+
+    early.delete()
+    case.refresh_from_db()
+    assert case.last_visited_on is None
+
+
+def test_the_available_volunteers_are_active_and_trained_by_the_day(office):
+    from homehelp.models import Volunteer
+
+    trained = VolunteerFactory(office=office, trained_on=date(2024, 1, 10))
+    VolunteerFactory(office=office, trained_on=None)
+    VolunteerFactory(office=office, trained_on=date(2020, 1, 1), active=False)
+    here = Volunteer.objects.filter(office=office)
+    assert list(here.available_on()) == [trained]
+    assert list(here.available_on(date(2024, 1, 10))) == [trained]
+    assert not here.available_on(date(2024, 1, 9)).exists()
+    assert trained.availability_error(date(2024, 1, 9)) is not None
+    assert trained.availability_error(date(2024, 1, 10)) is None

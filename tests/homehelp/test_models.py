@@ -78,12 +78,13 @@ def test_volunteer_trained_after_the_visit_cannot_record_it(case):
 
 
 def test_last_visit_and_resolve_concern(case, officer):
-    assert case.last_visit is None
+    assert case.last_visited_on is None
     VisitFactory(case=case, volunteer=case.volunteer, visited_on=date(2024, 2, 1))
     latest = VisitFactory(
         case=case, volunteer=case.volunteer, visited_on=date(2024, 3, 1), concern=True
     )
-    assert case.last_visit == latest
+    case.refresh_from_db()
+    assert case.last_visited_on == latest.visited_on == date(2024, 3, 1)
     assert list(Visit.objects.open_concerns()) == [latest]
     latest.resolve_concern(by=officer, on=date(2024, 3, 2))
     assert not Visit.objects.open_concerns().exists()

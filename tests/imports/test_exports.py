@@ -8,7 +8,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-import homehelp.views
 from programs.models import Project
 from tests.factories import (
     CaseFactory,
@@ -149,7 +148,6 @@ def test_a_streamed_export_logs_its_people_before_the_first_byte(
 ):
     """More rows than are read at a time: the access log is complete before any
     byte leaves; the rows are read, a chunk at a time, only as the body is sent."""
-    monkeypatch.setattr(homehelp.views, "CHUNK_SIZE", 5)
     monkeypatch.setattr(exports, "CHUNK_SIZE", 5)
     clients = {CaseFactory(office=office, client__office=office).client_id for _ in range(12)}
     client.force_login(officer)

@@ -1,4 +1,3 @@
-import time
 from datetime import date
 
 import pytest
@@ -263,21 +262,15 @@ def test_confirm_queries_grow_per_batch_not_per_row(
     assert project.participations.count() == 5500
 
 
-def test_5000_rows_import_in_seconds(client, officer, project, capsys):
+def test_5000_rows_import_whole(client, officer, project):
+    """Its speed is measured by scripts/bench_imports.py (`make bench`), not here."""
     client.force_login(officer)
     file = csv_file([PARTICIPANT_HEADINGS, *participant_rows(5000)])
-    started = time.perf_counter()
     preview = upload(client, import_url(project), file)
-    checked = time.perf_counter()
+    assert preview.context["error_rows"] == [] and preview.context["new_count"] == 5000
     confirm(client, import_url(project), preview)
-    done = time.perf_counter()
     assert project.participations.count() == 5000
-    with capsys.disabled():
-        print(
-            f"\n5,000 participants: preview {checked - started:.2f} s, "
-            f"confirm {done - checked:.2f} s"
-        )
-    assert done - started < 30
+    assert project.participations.values("person").distinct().count() == 5000
 
 
 def test_a_deleted_persons_mykad_brings_the_record_back(client, officer, project, office):

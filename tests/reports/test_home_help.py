@@ -139,6 +139,18 @@ def test_page_shows_services_hours_and_coverage(client, hq, random_visits):
     )
     assert "Personal care" in response.text
     assert response.text.count('role="img"') == 2  # a chart and a map
+    # The TOTAL row: clients, volunteers, visits and hours of 2024, from the visits.
+    visits = Visit.objects.filter(visited_on__year=2024)
+    minutes = sum(visits.values_list("minutes", flat=True))
+    total = response.text.split("<tfoot")[1].split("</tfoot>")[0]
+    cells = [cell.split("</td>")[0] for cell in total.split('<td class="num">')[1:]]
+    assert cells == [
+        str(visits.values("case__client").distinct().count()),
+        str(visits.values("volunteer").distinct().count()),
+        str(visits.count()),
+        str(round(minutes / 60, 1)).removesuffix(".0"),
+    ]
+    assert minutes % 60  # the hours have a tenth: a whole number would hide a wrong rounding
 
 
 @pytest.mark.parametrize("rows", [1, 500])

@@ -117,12 +117,22 @@ def test_excel_has_the_same_cells_as_csv(client, hq, random_programme):
 
 def test_page_shows_heading_table_chart_and_map(client, hq, random_programme):
     client.force_login(hq)
-    response = client.get(URL, {"as_of": "2012-10-31"})
+    response = client.get(URL, {"as_of": AS_OF})
     assert response.status_code == 200
-    assert "Until 31 October 2012" in response.text
+    assert f"Until {AS_OF:%-d %B %Y}" in response.text
     assert response.text.count('role="img"') == 2  # a chart and a map
-    assert "TOTAL" in response.text
     assert "DOSM" in response.text
+    # The TOTAL row: the nation's projects, participants and distinct persons.
+    table, all_persons = expected_table(AS_OF)
+    total = response.text.split("<tfoot")[1].split("</tfoot>")[0]
+    assert "TOTAL" in total
+    cells = [cell.split("</td>")[0] for cell in total.split('<td class="num">')[1:]]
+    assert cells == [
+        str(sum(row["projects"] for row in table.values())),
+        str(sum(row["participants"] for row in table.values())),
+        str(len(all_persons)),
+    ]
+    assert int(cells[1]) > len(all_persons)  # people in two projects: the counts differ
 
 
 def test_hiding_empty_states(client, hq, office, refresh):

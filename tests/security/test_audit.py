@@ -20,7 +20,7 @@ from tests.factories import (
     make_mykad,
 )
 from welfare.audit import history_in_words
-from welfare.models import AccessLog, Person
+from welfare.models import AccessLog
 
 
 def project_form(project, **changes):
@@ -277,13 +277,21 @@ def test_the_person_page_links_administrators_to_its_access_log(client, administ
     assert f"/admin/welfare/accesslog/?person__id__exact={person.pk}" in response.text
 
 
-def test_officers_cannot_read_or_change_the_access_log(client, officer, administrator):
+def test_officers_cannot_read_or_change_the_access_log(client, officer, administrator, office):
+    person = PersonFactory(office=office)
     client.force_login(officer)
+    client.get(person.get_absolute_url())  # the officer's own view is logged
+    entry = AccessLog.objects.get(person=person)
     response = client.get(reverse("admin:welfare_accesslog_changelist"))
-    assert response.status_code == 302  # to the admin's sign-in
+    assert response.status_code == 302 and response.url.startswith(reverse("admin:login"))
     client.force_login(administrator)
     assert client.get(reverse("admin:welfare_accesslog_add")).status_code == 403
-    assert Person.objects.count() == 0
+    client.post(reverse("admin:welfare_accesslog_add"), {"reason": "made up"})
+    client.post(reverse("admin:welfare_accesslog_change", args=[entry.pk]), {"reason": "tampered"})
+    client.post(reverse("admin:welfare_accesslog_delete", args=[entry.pk]), {"post": "yes"})
+    entry.refresh_from_db()  # still there, unchanged, and nothing added
+    assert entry.reason == "" and entry.user == officer
+    assert list(AccessLog.objects.filter(person=person)) == [entry]
 
 
 # --- the administrators' guide ----------------------------------------------------

@@ -116,3 +116,21 @@ def test_person_linked_by_a_past_record_shows_only_name_and_birth_year(client, o
     assert person.name in response.text and "1950" in response.text
     for private in ["019-7654321", "Kampung Sireh", person.formatted_mykad]:
         assert private not in response.text
+
+
+def test_offices_to_write_into_are_the_officers_own_or_any_for_the_administrator(
+    officer, state_officer, administrator, no_role_user, volunteer_user
+):
+    assert [o.code for o in officer.offices_to_write_into()] == ["PKMD-1005"]
+    assert officer.own_office.code == "PKMD-1005"
+    assert administrator.offices_to_write_into().count() > 100
+    assert administrator.own_office is None
+    for reader in (state_officer, no_role_user, volunteer_user):
+        assert not reader.offices_to_write_into().exists()
+        assert reader.own_office is None
+
+
+def test_an_officer_with_an_office_but_no_role_writes_nowhere(office):
+    user = UserFactory(username="norole", office=office)
+    assert not user.offices_to_write_into().exists()
+    assert user.own_office is None

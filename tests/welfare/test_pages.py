@@ -29,11 +29,15 @@ def test_admin_link_only_for_staff(client, officer, administrator):
     assert "/admin/" in client.get("/").text
 
 
-def test_admin_lists_core_models(client, administrator):
+def test_admin_lists_core_models(client, administrator, office, selangor):
     client.force_login(administrator)
-    for url in ["/admin/welfare/office/?q=Petaling", "/admin/welfare/person/",
-                "/admin/welfare/constituency/?state__id__exact=1", "/admin/welfare/user/"]:  # fmt: skip
-        assert client.get(url).status_code == 200, url
+    listed = client.get("/admin/welfare/office/?q=Petaling").context["cl"].result_list
+    assert office in listed and all("Petaling" in o.name for o in listed)
+    constituencies = client.get(f"/admin/welfare/constituency/?state__id__exact={selangor.pk}")
+    listed = constituencies.context["cl"].result_list
+    assert listed and {c.state_id for c in listed} == {selangor.pk}
+    users = client.get("/admin/welfare/user/").context["cl"].result_list
+    assert administrator in users
 
 
 def test_district_officer_cannot_use_admin(client, officer):

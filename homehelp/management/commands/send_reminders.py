@@ -36,13 +36,13 @@ class Command(BaseCommand):
 
     def reminders(self, today):
         """(user, template, context) of everyone who has something to be reminded of."""
-        volunteers = Volunteer.objects.filter(
-            user__is_active=True, active=True, trained_on__isnull=False
-        ).exclude(user__email="")
+        volunteers = (
+            Volunteer.objects.available_on().filter(user__is_active=True).exclude(user__email="")
+        )
         for volunteer in volunteers.select_related("user", "person"):
             cases = (
                 Case.objects.visible_to(volunteer.user)
-                .with_last_visit()
+                .with_visit_due_on()
                 .filter(visit_due_on__lte=today)
                 .select_related("client")
                 .order_by("visit_due_on", "pk")
@@ -66,7 +66,7 @@ class Command(BaseCommand):
             )
             long_overdue = (
                 Case.objects.visible_to(officer)
-                .with_last_visit()
+                .with_visit_due_on()
                 .annotate(long_overdue_on=AddDays(F("visit_due_on"), F("visit_every_days") * 2))
                 .filter(status=Case.Status.ACTIVE, long_overdue_on__lt=today)
                 .select_related("client")
