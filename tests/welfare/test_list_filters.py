@@ -153,3 +153,22 @@ def test_filtered_lists_run_the_same_queries_as_unfiltered_ones(
     client.get(url)
     with django_assert_max_num_queries(14):
         client.get(url, {"state": "MY-10", "office": "PKMD-1001"})
+
+
+def test_the_lists_search_boxes_find_a_district_and_an_organisation_by_name(
+    client, hq, state_officer, office, everywhere
+):
+    from welfare.models import District
+
+    petaling = District.objects.get(name="Petaling")
+    ProjectFactory(office=office, name="Projek Daerah Petalingword", district=petaling)
+    client.force_login(hq)
+    found = client.get("/projects/", {"district": "petaling"}).context["page_obj"]
+    assert [p.name for p in found] == ["Projek Daerah Petalingword"]
+    found = client.get("/homehelp/volunteers/", {"organization": "Persatuan Gombakword"})
+    assert [v.person.name for v in found.context["page_obj"]] == ["Sukarelawan Gombakword"]
+    # A state officer's district box knows only their state's districts.
+    client.force_login(state_officer)
+    response = client.get("/projects/", {"district": "Kota Bharu"})
+    assert list(response.context["page_obj"]) == []
+    assert "district" in response.context["filter"].errors
