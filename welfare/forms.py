@@ -187,9 +187,11 @@ class SearchInput(forms.TextInput):
         shown["data-suggest-count"] = _("Suggestions: %s")
         return context
 
+    def datalist(self, name, attrs):
+        return format_html('<datalist id="{}"></datalist>', self.list_id(name, attrs))
+
     def render(self, name, value, attrs=None, renderer=None):
-        box = super().render(name, value, attrs, renderer)
-        return format_html('{}<datalist id="{}"></datalist>', box, self.list_id(name, attrs))
+        return super().render(name, value, attrs, renderer) + self.datalist(name, attrs)
 
 
 class ChoiceByName(forms.ModelChoiceField):

@@ -256,3 +256,23 @@ def test_every_office_and_district_is_typed_as_its_own_name(db):
     for model in (Office, District):
         names = list(model.objects.values_list("name", flat=True))
         assert len(names) == len(set(names))
+
+
+def test_plain_fields_draw_widgets_as_djangos_templates_do(case, officer, office):
+    """welfare/templatetags/fields.py writes inputs and drop-downs in Python: the
+    same HTML as Django's widget templates, errors and all."""
+    from welfare.templatetags.fields import widget_html
+
+    form = visit_form(case, officer, "nobody at all")
+    form.data = {**form.data, "minutes": "x", "visited_on": "2024-06-01"}
+    form.fields["concern"].widget = __import__("django").forms.Select(
+        choices=[("", "—"), ("1", '<yes> & "no"')]
+    )
+    assert not form.is_valid()
+    for name in ["volunteer", "visited_on", "minutes", "notes", "concern"]:
+        field = form[name]
+        django = field.as_widget(attrs={"class": "form-control"})
+        # A drop-down's options without the blank lines between them.
+        if name == "concern":
+            django = re.sub(r">\s+<", "><", django)
+        assert widget_html(field, "form-control") == django, name

@@ -5,11 +5,23 @@ dozen templates per field and Django's template per <option> cost more than the
 page's queries (docs/performance-notes.md)."""
 
 from django import forms, template
-from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from welfare.forms import SearchInput
+
 register = template.Library()
+
+
+def attrs_html(attrs):
+    """HTML attributes as Django's attrs.html writes them, in their order."""
+    return mark_safe(
+        "".join(
+            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
 
 
 def select_html(widget, name, value, attrs):
@@ -21,7 +33,7 @@ def select_html(widget, name, value, attrs):
             "",
             '<option value="{}"{}>{}</option>',
             (
-                ("" if o["value"] is None else o["value"], flatatt(o["attrs"]), o["label"])
+                ("" if o["value"] is None else o["value"], attrs_html(o["attrs"]), o["label"])
                 for o in options
             ),
         )
@@ -31,20 +43,48 @@ def select_html(widget, name, value, attrs):
     return format_html(
         '<select name="{}"{}>{}</select>',
         context["name"],
-        flatatt(context["attrs"]),
+        attrs_html(context["attrs"]),
         mark_safe("".join(groups)),
     )
 
 
+def input_html(widget, name, value, attrs):
+    """An <input> as Django's input.html writes it."""
+    context = widget.get_context(name, value, attrs)["widget"]
+    shown = "" if context["value"] is None else format_html(' value="{}"', context["value"])
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        context["type"],
+        context["name"],
+        shown,
+        attrs_html(context["attrs"]),
+    )
+
+
+# Django's own templates of one <input>, which input_html() writes the same.
+INPUT_TEMPLATES = {
+    f"django/forms/widgets/{name}.html"
+    for name in ("text", "number", "email", "url", "search", "tel", "date", "datetime", "time")
+}
+
+
 def widget_html(field, css):
+    """The widget as BoundField.as_widget() renders it, without its templates for
+    drop-downs (not a multiple choice) and plain inputs."""
     widget = field.field.widget
-    # Drop-downs drawn by Django's own select template (not a multiple choice).
-    if widget.template_name == forms.Select.template_name and not widget.allow_multiple_selected:
-        attrs = field.build_widget_attrs({"class": css})
-        if field.auto_id and "id" not in widget.attrs:
-            attrs.setdefault("id", field.auto_id)
-        return select_html(widget, field.html_name, field.value(), attrs)
-    return field.as_widget(attrs={"class": css})
+    if widget.template_name in INPUT_TEMPLATES:
+        draw = input_html
+    elif widget.template_name == forms.Select.template_name and not widget.allow_multiple_selected:
+        draw = select_html
+    else:
+        return field.as_widget(attrs={"class": css})
+    attrs = field.build_widget_attrs({"class": css})
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    html = draw(widget, field.html_name, field.value(), attrs)
+    if isinstance(widget, SearchInput):
+        html += widget.datalist(field.html_name, attrs)
+    return html
 
 
 @register.filter
