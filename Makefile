@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint messages backup restore
+.PHONY: run test test-fast lint messages backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,10 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
 	touch $@
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download cannot work offline.
+# Installed only when missing; without root, ask for it (`apt-get install chromium`) or run
+# `make test-fast`, which needs no browser.
 /usr/bin/chromium:
+	@if [ "$$(id -u)" != 0 ]; then echo "Chromium is missing: as root, apt-get install chromium (or run make test-fast)"; exit 1; fi
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 # Local development settings, so that `manage.py` works on a laptop after `make run`.
@@ -35,6 +38,13 @@ run: $(VENV)/.installed .env
 test: export SECRET_KEY ?= insecure-key-for-tests-only
 test: $(VENV)/.installed-test /usr/bin/chromium
 	$(BIN)/pytest
+
+# The developer's loop (about a minute): no browser or slow tests, two processes, the test
+# databases kept between runs (--create-db after a migration), `--lf` and the cache on.
+# ARGS=... passes more, e.g. `make test-fast ARGS="--lf"` or `ARGS=tests/homehelp`.
+test-fast: export SECRET_KEY ?= insecure-key-for-tests-only
+test-fast: $(VENV)/.installed-test
+	$(BIN)/pytest -m "not browser and not slow" -n 2 --reuse-db -q $(ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -1,11 +1,36 @@
 """The fixed cast: officers of three offices (two in Selangor, one in Kelantan),
 state officers of both states, HQ, an administrator and a user with no role."""
 
+import html
+
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from tests.factories import UserFactory
 from welfare.models import Office, Role, State
+
+# The cast by what their role may do with an office's records (fixture names below).
+KEEPERS = ["officer", "administrator"]  # keep their office's (any office's) records
+READ_ONLY = ["state_officer", "hq"]  # read their state's (every) office's records, change nothing
+OUTSIDERS = ["neighbour_officer", "far_officer", "far_state_officer", "no_role_user"]
+
+
+def signed_in_as(user):
+    """A client of its own, signed in as `user`: for tests with two users at once."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def assert_error_beside(response, field, message, *, form="form"):
+    """The page came back with its form, this message under this field, and no
+    error for the form as a whole."""
+    assert response.status_code == 200
+    bound = response.context[form]
+    assert message in " ".join(bound.errors.get(field, [])), bound.errors
+    assert not bound.non_field_errors(), bound.errors
+    assert message in html.unescape(response.text)
 
 
 def _transactional(item):
@@ -16,14 +41,19 @@ def _transactional(item):
     )
 
 
+def pytest_itemcollected(item):
+    """Marked as collected, so that `-m "not browser"` leaves them out."""
+    if "tests/browser/" in str(item.path):
+        item.add_marker(pytest.mark.browser)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Tests that commit (live server, threads) run after the others, and browser
     tests last: each ends by emptying the database. pytest-django orders them so,
-    but pytest's grouping by Playwright's session-wide browser parameter can undo it."""
-    browser = [item for item in items if "tests/browser/" in str(item.path)]
-    for item in browser:
-        item.add_marker(pytest.mark.browser)
+    but pytest's grouping by Playwright's session-wide browser parameter can undo it.
+    (Under pytest-xdist each worker keeps this order among the tests it is given.)"""
+    browser = [item for item in items if item.get_closest_marker("browser")]
     committing = [item for item in items if _transactional(item) and item not in browser]
     first = [item for item in items if item not in browser and item not in committing]
     items[:] = first + committing + browser
@@ -76,6 +106,13 @@ def _migrated_data_restored(request):
         ContentType.objects.all().delete()
         ContentType.objects.clear_cache()
         connection.creation.deserialize_db_from_string(_migrated_data[0])
+
+
+@pytest.fixture
+def signed_in(client, officer):
+    """The test client, signed in as Petaling's district officer."""
+    client.force_login(officer)
+    return client
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ far office (another state). Out of scope is 404, read-only is 403."""
 import pytest
 
 from homehelp.models import Visit
+from tests.conftest import READ_ONLY
 
 READERS = {
     # role -> offices whose records it may read
@@ -159,7 +160,7 @@ def test_others_cannot_record_a_visit(client, request, records, role, where, exp
     assert Visit.objects.count() == before
 
 
-@pytest.mark.parametrize("role", ["state_officer", "hq"])
+@pytest.mark.parametrize("role", READ_ONLY)
 def test_read_only_roles_see_no_edit_buttons_or_visit_form(client, request, records, role):
     client.force_login(request.getfixturevalue(role))
     response = client.get(records["own"]["case"].get_absolute_url())

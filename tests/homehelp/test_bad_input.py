@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from homehelp.models import Case, Service, Visit
+from tests.conftest import assert_error_beside
 from tests.factories import CaseFactory, PersonFactory, VolunteerFactory, make_mykad
 from welfare.models import AccessLog, Constituency, Person
 
@@ -13,12 +14,6 @@ from welfare.models import AccessLog, Constituency, Person
 def case(office):
     volunteer = VolunteerFactory(office=office)
     return CaseFactory(office=office, volunteer=volunteer, opened_on=date(2024, 1, 1))
-
-
-@pytest.fixture
-def signed_in(client, officer):
-    client.force_login(officer)
-    return client
 
 
 def case_data(office, **changes):
@@ -45,12 +40,6 @@ def visit_data(case, **changes):
     return {**data, **changes}
 
 
-def assert_error_beside(response, form, field, message):
-    assert response.status_code == 200
-    assert message in " ".join(response.context[form].errors[field])
-    assert message in response.text.replace("&#x27;", "'")
-
-
 def test_case_opens_for_a_senior_with_a_new_person(signed_in, office):
     response = signed_in.post("/homehelp/cases/new/", case_data(office))
     assert response.status_code == 302
@@ -63,7 +52,7 @@ def test_case_opens_for_a_senior_with_a_new_person(signed_in, office):
 def test_client_under_60_cannot_be_a_senior(signed_in, office):
     mykad = make_mykad(78, born=date(1970, 6, 1))
     response = signed_in.post("/homehelp/cases/new/", case_data(office, mykad=mykad))
-    assert_error_beside(response, "form", "client_type", "60 or older")
+    assert_error_beside(response, "client_type", "60 or older")
     assert not Case.objects.exists()
     assert not Person.objects.filter(mykad=mykad).exists()
 
@@ -78,7 +67,7 @@ def test_client_under_60_may_be_oku_with_card_number(signed_in, office):
     mykad = make_mykad(80, born=date(1990, 6, 1))
     data = case_data(office, mykad=mykad, client_type="oku")
     response = signed_in.post("/homehelp/cases/new/", data)
-    assert_error_beside(response, "form", "oku_card_number", "Give the OKU card number")
+    assert_error_beside(response, "oku_card_number", "Give the OKU card number")
     response = signed_in.post("/homehelp/cases/new/", {**data, "oku_card_number": "OKU123"})
     assert response.status_code == 302
 
@@ -86,14 +75,14 @@ def test_client_under_60_may_be_oku_with_card_number(signed_in, office):
 def test_second_open_case_for_the_same_client_is_refused(signed_in, office, case):
     data = case_data(office, mykad=case.client.mykad)
     response = signed_in.post("/homehelp/cases/new/", data)
-    assert_error_beside(response, "form", "mykad", "already has an open case")
+    assert_error_beside(response, "mykad", "already has an open case")
     assert Case.objects.count() == 1
 
 
 def test_constituency_in_another_state_is_refused(signed_in, office, far_office):
     other = Constituency.objects.filter(state=far_office.state).first()
     response = signed_in.post("/homehelp/cases/new/", case_data(office, constituency=other.pk))
-    assert_error_beside(response, "form", "constituency", "Choose a constituency in Selangor")
+    assert_error_beside(response, "constituency", "Choose a constituency in Selangor")
     assert not Case.objects.exists()
 
 
@@ -108,7 +97,7 @@ def test_case_volunteer_must_be_trained_active_and_of_the_office(signed_in, offi
     code = volunteer.pop("office_code", office.code)
     unfit = VolunteerFactory(office=Office.objects.get(code=code), **volunteer)
     response = signed_in.post("/homehelp/cases/new/", case_data(office, volunteer=unfit.pk))
-    assert_error_beside(response, "form", "volunteer", "Choose a trained, active volunteer")
+    assert_error_beside(response, "volunteer", "Choose a trained, active volunteer")
     assert not Case.objects.exists()
 
 
@@ -150,7 +139,7 @@ def test_visit_is_recorded_from_the_case_page(signed_in, case):
 )
 def test_bad_visits_are_refused_beside_the_field(signed_in, case, changes, field, message):
     response = signed_in.post(f"/homehelp/cases/{case.pk}/visits/new/", visit_data(case, **changes))
-    assert_error_beside(response, "visit_form", field, message)
+    assert_error_beside(response, field, message, form="visit_form")
     assert not Visit.objects.exists()
 
 
@@ -167,7 +156,9 @@ def test_visit_volunteer_must_be_trained_active_and_of_the_office(signed_in, cas
     response = signed_in.post(
         f"/homehelp/cases/{case.pk}/visits/new/", visit_data(case, volunteer=unfit.pk)
     )
-    assert_error_beside(response, "visit_form", "volunteer", "Choose a trained, active volunteer")
+    assert_error_beside(
+        response, "volunteer", form="visit_form", message="Choose a trained, active volunteer"
+    )
     assert not Visit.objects.exists()
 
 
@@ -180,7 +171,7 @@ def test_visit_after_the_case_closed_is_refused(signed_in, case):
 
 def test_closing_a_case_without_a_reason_is_refused(signed_in, case):
     response = signed_in.post(f"/homehelp/cases/{case.pk}/close/", {"closed_on": "2024-03-01"})
-    assert_error_beside(response, "form", "close_reason", "Give the reason for closing the case")
+    assert_error_beside(response, "close_reason", "Give the reason for closing the case")
     case.refresh_from_db()
     assert case.status == Case.Status.ACTIVE and case.closed_on is None
 
@@ -188,7 +179,7 @@ def test_closing_a_case_without_a_reason_is_refused(signed_in, case):
 def test_closing_before_opening_is_refused(signed_in, case):
     data = {"closed_on": "2023-12-01", "close_reason": "declined"}
     response = signed_in.post(f"/homehelp/cases/{case.pk}/close/", data)
-    assert_error_beside(response, "form", "closed_on", "cannot close before it opened")
+    assert_error_beside(response, "closed_on", "cannot close before it opened")
     case.refresh_from_db()
     assert case.status == Case.Status.ACTIVE
 
@@ -212,12 +203,12 @@ def test_volunteer_is_added_from_a_new_mykad(signed_in, office, case):
     volunteer = office.volunteers.get(person__name="Lim Ah Kow")
     assert volunteer.person.office == office
     response = signed_in.post("/homehelp/volunteers/new/", data)
-    assert_error_beside(response, "form", "mykad", "already a volunteer of this office")
+    assert_error_beside(response, "mykad", "already a volunteer of this office")
 
 
 def test_bad_mykad_is_answered_beside_the_field(signed_in, office):
     response = signed_in.post("/homehelp/cases/new/", case_data(office, mykad="12345"))
-    assert_error_beside(response, "form", "mykad", "12 digits")
+    assert_error_beside(response, "mykad", "12 digits")
     assert not Case.objects.exists()
 
 

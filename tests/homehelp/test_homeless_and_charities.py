@@ -11,12 +11,6 @@ from tests.factories import CaseFactory, OrganizationFactory, PersonFactory
 from tests.homehelp.test_bad_input import case_data
 
 
-@pytest.fixture
-def signed_in(client, officer):
-    client.force_login(officer)
-    return client
-
-
 def test_an_officer_opens_a_case_for_a_homeless_client(signed_in, office):
     data = case_data(office, client_type="homeless", usual_location="Under the Jalan Klang bridge, mornings", mykad="", date_of_birth="1970-01-01")  # fmt: skip
     response = signed_in.post("/homehelp/cases/new/", data)

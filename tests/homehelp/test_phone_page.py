@@ -19,7 +19,7 @@ def me(volunteer_user):
 
 
 @pytest.fixture
-def signed_in(client, volunteer_user):
+def on_phone(client, volunteer_user):
     client.force_login(volunteer_user)
     return client
 
@@ -41,22 +41,22 @@ def visit_data(**extra):
     }
 
 
-def test_my_visits_lists_concerns_then_overdue_then_due_then_later(signed_in, me):
+def test_my_visits_lists_concerns_then_overdue_then_due_then_later(on_phone, me):
     case_for(me, "Later Lim", last_visit=TODAY - timedelta(days=1), every=14)
     case_for(me, "Due Devi", last_visit=TODAY - timedelta(days=4))
     case_for(me, "Late Long", last_visit=TODAY - timedelta(days=30))
     case_for(me, "Late Little", last_visit=TODAY - timedelta(days=9))
     case_for(me, "Worry Wong", last_visit=TODAY - timedelta(days=1), concern=True)
-    text = signed_in.get("/homehelp/my/").text
+    text = on_phone.get("/homehelp/my/").text
     names = ["Worry Wong", "Late Long", "Late Little", "Due Devi", "Later Lim"]
     positions = [text.index(name) for name in names]
     assert positions == sorted(positions)
     assert "23 days late" in text and "2 days late" in text
 
 
-def test_the_volunteer_records_a_visit_marked_as_theirs(signed_in, me):
+def test_the_volunteer_records_a_visit_marked_as_theirs(on_phone, me):
     case = case_for(me, "Mak Esah")
-    response = signed_in.post(f"/homehelp/my/cases/{case.pk}/visits/", visit_data(notes="Fine"))
+    response = on_phone.post(f"/homehelp/my/cases/{case.pk}/visits/", visit_data(notes="Fine"))
     assert response.status_code == 302 and response.url == "/homehelp/my/"
     visit = Visit.objects.get(case=case)
     assert visit.volunteer == me and visit.recorded_by_volunteer and visit.minutes == 40
@@ -64,11 +64,11 @@ def test_the_volunteer_records_a_visit_marked_as_theirs(signed_in, me):
     assert case.last_visited_on == TODAY
 
 
-def test_the_same_visit_sent_twice_is_stored_once(signed_in, me):
+def test_the_same_visit_sent_twice_is_stored_once(on_phone, me):
     case = case_for(me, "Mak Esah")
     url = f"/homehelp/my/cases/{case.pk}/visits/"
     answers = [
-        signed_in.post(url, visit_data(), HTTP_ACCEPT="application/json").json()["result"]
+        on_phone.post(url, visit_data(), HTTP_ACCEPT="application/json").json()["result"]
         for _ in range(2)
     ]
     assert answers == ["stored", "duplicate"]
@@ -85,20 +85,20 @@ def test_the_same_visit_sent_twice_is_stored_once(signed_in, me):
         ({"services": []}, "services"),
     ],
 )
-def test_bad_visits_are_refused_and_change_nothing(signed_in, me, bad, field):
+def test_bad_visits_are_refused_and_change_nothing(on_phone, me, bad, field):
     case = case_for(me, "Mak Esah")
     url = f"/homehelp/my/cases/{case.pk}/visits/"
-    response = signed_in.post(url, visit_data(**bad), HTTP_ACCEPT="application/json")
+    response = on_phone.post(url, visit_data(**bad), HTTP_ACCEPT="application/json")
     assert response.status_code == 400
     assert field in json.loads(response.content)["errors"]
-    response = signed_in.post(url, visit_data(**bad))
+    response = on_phone.post(url, visit_data(**bad))
     assert response.status_code == 200 and "is-invalid" in response.text
     assert not Visit.objects.filter(case=case).exists()
 
 
-def test_a_volunteers_concern_is_on_the_officers_worklist_at_once(signed_in, me, client, officer):
+def test_a_volunteers_concern_is_on_the_officers_worklist_at_once(on_phone, me, client, officer):
     case = case_for(me, "Mak Esah")
-    signed_in.post(
+    on_phone.post(
         f"/homehelp/my/cases/{case.pk}/visits/",
         visit_data(concern="on", notes="Fell in the kitchen"),
     )
@@ -110,9 +110,9 @@ def test_a_volunteers_concern_is_on_the_officers_worklist_at_once(signed_in, me,
     assert "by the volunteer" in page
 
 
-def test_the_officer_corrects_a_volunteers_visit(signed_in, me, client, officer):
+def test_the_officer_corrects_a_volunteers_visit(on_phone, me, client, officer):
     case = case_for(me, "Mak Esah")
-    signed_in.post(f"/homehelp/my/cases/{case.pk}/visits/", visit_data())
+    on_phone.post(f"/homehelp/my/cases/{case.pk}/visits/", visit_data())
     visit = Visit.objects.get(case=case)
     client.force_login(officer)
     page = client.get(f"/homehelp/visits/{visit.pk}/edit/")
@@ -124,17 +124,17 @@ def test_the_officer_corrects_a_volunteers_visit(signed_in, me, client, officer)
     assert visit.minutes == 90 and visit.recorded_by_volunteer
 
 
-def test_a_volunteer_cannot_use_the_officers_visit_form(signed_in, me):
+def test_a_volunteer_cannot_use_the_officers_visit_form(on_phone, me):
     case = case_for(me, "Mak Esah")
     data = {**visit_data(), "volunteer": me.pk}
-    assert signed_in.post(f"/homehelp/cases/{case.pk}/visits/new/", data).status_code == 403
+    assert on_phone.post(f"/homehelp/cases/{case.pk}/visits/new/", data).status_code == 403
     assert not Visit.objects.exists()
 
 
-def test_the_case_page_shows_what_the_volunteer_needs(signed_in, me):
+def test_the_case_page_shows_what_the_volunteer_needs(on_phone, me):
     case = case_for(me, "Mak Esah", last_visit=TODAY - timedelta(days=2))
     case.needs.set(Service.objects.filter(code="hygiene"))
-    text = signed_in.get(f"/homehelp/my/cases/{case.pk}/").text
+    text = on_phone.get(f"/homehelp/my/cases/{case.pk}/").text
     assert "Hygiene" in text and "Alone" in text and "7 days" in text
     assert 'name="submission"' in text and 'name="volunteer"' not in text
 
@@ -142,7 +142,7 @@ def test_the_case_page_shows_what_the_volunteer_needs(signed_in, me):
 # --- A visit sent for a case reassigned while the phone was offline -------------
 
 
-def test_a_visit_for_a_reassigned_case_is_held_for_the_officer(signed_in, me, office):
+def test_a_visit_for_a_reassigned_case_is_held_for_the_officer(on_phone, me, office):
     from homehelp.models import HeldVisit
     from tests.factories import VolunteerFactory
 
@@ -151,48 +151,48 @@ def test_a_visit_for_a_reassigned_case_is_held_for_the_officer(signed_in, me, of
     case.save()
     url = f"/homehelp/my/cases/{case.pk}/visits/"
     data = visit_data(concern="on", notes="Roof leaks")
-    first = signed_in.post(url, data, HTTP_ACCEPT="application/json")
+    first = on_phone.post(url, data, HTTP_ACCEPT="application/json")
     assert first.status_code == 202 and first.json()["result"] == "held"
     assert "no longer assigned to you" in first.json()["message"]
-    again = signed_in.post(url, data, HTTP_ACCEPT="application/json")
+    again = on_phone.post(url, data, HTTP_ACCEPT="application/json")
     assert again.json()["result"] == "duplicate"
     held = HeldVisit.objects.get()
     assert held.case == case and held.volunteer == me and held.concern
     assert not Visit.objects.filter(case=case).exists()
 
 
-def test_a_visit_stored_then_replayed_after_reassignment_stays_one_visit(signed_in, me, office):
+def test_a_visit_stored_then_replayed_after_reassignment_stays_one_visit(on_phone, me, office):
     from homehelp.models import HeldVisit
     from tests.factories import VolunteerFactory
 
     case = case_for(me, "Mak Esah")
     url = f"/homehelp/my/cases/{case.pk}/visits/"
-    signed_in.post(url, visit_data(), HTTP_ACCEPT="application/json")
+    on_phone.post(url, visit_data(), HTTP_ACCEPT="application/json")
     case.volunteer = VolunteerFactory(office=office)
     case.save()
-    answer = signed_in.post(url, visit_data(), HTTP_ACCEPT="application/json").json()
+    answer = on_phone.post(url, visit_data(), HTTP_ACCEPT="application/json").json()
     assert answer["result"] == "duplicate"
     assert Visit.objects.filter(case=case).count() == 1 and not HeldVisit.objects.exists()
 
 
-def test_a_case_never_assigned_to_the_volunteer_takes_no_visit(signed_in, me, office):
+def test_a_case_never_assigned_to_the_volunteer_takes_no_visit(on_phone, me, office):
     from homehelp.models import HeldVisit
 
     case = CaseFactory(office=office, client__name="Not Mine")
-    response = signed_in.post(f"/homehelp/my/cases/{case.pk}/visits/", visit_data())
+    response = on_phone.post(f"/homehelp/my/cases/{case.pk}/visits/", visit_data())
     assert response.status_code == 404
     assert not HeldVisit.objects.exists() and not Visit.objects.exists()
 
 
 @pytest.fixture
-def held(signed_in, me, office):
+def held(on_phone, me, office):
     from homehelp.models import HeldVisit
     from tests.factories import VolunteerFactory
 
     case = case_for(me, "Mak Esah")
     case.volunteer = VolunteerFactory(office=office)
     case.save()
-    signed_in.post(
+    on_phone.post(
         f"/homehelp/my/cases/{case.pk}/visits/", visit_data(concern="on", notes="Roof leaks")
     )
     return HeldVisit.objects.get()
@@ -230,15 +230,15 @@ def test_held_visits_follow_the_case_scope(held, client, neighbour_officer, stat
 
 @pytest.mark.parametrize("rows", [1, 10])
 def test_the_phone_pages_run_a_fixed_number_of_queries(
-    signed_in, me, django_assert_max_num_queries, rows
+    on_phone, me, django_assert_max_num_queries, rows
 ):
     cases = [case_for(me, f"Client {n}", last_visit=TODAY - timedelta(days=n)) for n in range(rows)]
     # session, user, groups, the volunteer, the cases with their clients and
     # concerns, the access log, this week's visits + the request's savepoint
     with django_assert_max_num_queries(9):
-        assert signed_in.get("/homehelp/my/").status_code == 200
+        assert on_phone.get("/homehelp/my/").status_code == 200
     # session, user, groups, the volunteer, the case, the access log, the clients
     # shown contact details (welfare.people), the form's services, needs, visits
     # with their volunteers, their services + the request's savepoint
     with django_assert_max_num_queries(13):
-        assert signed_in.get(f"/homehelp/my/cases/{cases[0].pk}/").status_code == 200
+        assert on_phone.get(f"/homehelp/my/cases/{cases[0].pk}/").status_code == 200

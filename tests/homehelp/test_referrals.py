@@ -15,12 +15,6 @@ def case(office):
     return CaseFactory(office=office, client__name="Mak Esah", opened_on=date(2024, 1, 1))
 
 
-@pytest.fixture
-def signed_in(client, officer):
-    client.force_login(officer)
-    return client
-
-
 def refer(client, case, **changes):
     data = {"clinic": "Klinik Kesihatan Kelana Jaya", "reason": "Knee swollen after a fall", "sent_on": date.today().isoformat(), **changes}  # fmt: skip
     return client.post(f"/homehelp/cases/{case.pk}/referrals/new/", data)

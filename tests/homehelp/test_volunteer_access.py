@@ -87,6 +87,7 @@ def concrete(route, pk):
     return "/" + url
 
 
+@pytest.mark.slow
 def test_a_volunteer_reaches_nothing_but_the_phone_page(client, world, volunteer_user):
     client.force_login(volunteer_user)
     ids = {world[key].pk for key in ["mine", "theirs", "far", "visit", "other_visit"]}

@@ -247,6 +247,7 @@ def test_templates_read_back_as_a_valid_import(client, officer, project, file_fo
     assert preview.context["new_count"] == 1
 
 
+@pytest.mark.slow
 def test_confirm_queries_grow_per_batch_not_per_row(
     client, officer, project, django_assert_max_num_queries
 ):
@@ -262,6 +263,7 @@ def test_confirm_queries_grow_per_batch_not_per_row(
     assert project.participations.count() == 5500
 
 
+@pytest.mark.slow
 def test_5000_rows_import_whole(client, officer, project):
     """Its speed is measured by scripts/bench_imports.py (`make bench`), not here."""
     client.force_login(officer)

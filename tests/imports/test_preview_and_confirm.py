@@ -125,6 +125,7 @@ def kilobytes(field):
     return int(status.split(field + ":")[1].split()[0])
 
 
+@pytest.mark.slow
 def test_20000_rows_with_50000_errors_are_checked_in_bounded_memory(client, officer, capsys):
     """The largest file, every row wrong in two or three columns: once 109 s and
     +906 MB, for a page of 50,000 errors."""

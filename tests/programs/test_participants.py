@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from programs.models import Activity, Participation
+from tests.conftest import assert_error_beside
 from tests.factories import (
     ActivityFactory,
     ParticipationFactory,
@@ -23,14 +24,6 @@ READERS = {
     "no_role_user": 404,
 }
 WRITERS = {**READERS, "state_officer": 403, "hq": 403}
-
-
-def assert_error_beside(response, field, message):
-    assert response.status_code == 200
-    form = response.context["form"]
-    assert message in form.errors[field], form.errors
-    assert not form.non_field_errors()
-    assert f'id="error_1_id_{field}"' in response.text
 
 
 def add_url(project):

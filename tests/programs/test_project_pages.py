@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from programs.models import Activity, Objective, Project
+from tests.conftest import assert_error_beside
 from tests.factories import ActivityFactory, ParticipationFactory, ProjectFactory
 from welfare.models import District
 
@@ -18,15 +19,6 @@ READERS = {  # who may open the project of PKMD Petaling, and what they get
     "no_role_user": 404,
 }
 WRITERS = {**READERS, "state_officer": 403, "hq": 403}
-
-
-def assert_error_beside(response, field, message):
-    """The form came back with this message under this field."""
-    assert response.status_code == 200
-    form = response.context["form"]
-    assert message in form.errors[field], form.errors
-    assert not form.non_field_errors()
-    assert f'id="error_1_id_{field}"' in response.text
 
 
 def valid_project(own_office, **changes):

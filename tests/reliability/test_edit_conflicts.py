@@ -2,9 +2,9 @@
 and nothing the first saved is lost; saving again re-applies the second's values."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import signed_in_as
 from tests.factories import (
     CaseFactory,
     PersonFactory,
@@ -19,12 +19,6 @@ def opened_form(client, url):
     """The values of the form as the page shows them, ready to post back."""
     form = client.get(url).context["form"]
     return {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -63,7 +57,7 @@ def test_the_second_saver_is_told_what_changed_and_can_reapply(
         record = PersonFactory(office=office, phone="012-3456789")
         url = reverse("person-edit", args=[record.pk])
         field, other, value = "address", "phone", "019-8765432"
-    alice, bob = signed_in(officer), signed_in(second_officer)
+    alice, bob = signed_in_as(officer), signed_in_as(second_officer)
     alice_form, bob_form = opened_form(alice, url), opened_form(bob, url)
 
     alice_changes = {field: "Alice was here", other: value}
@@ -198,7 +192,7 @@ def test_an_edit_sent_without_its_version_is_refused_and_changes_nothing(
         record = PersonFactory(office=office, phone="012-3456789")
         url = reverse("person-edit", args=[record.pk])
         field = "address"
-    client = signed_in(officer)
+    client = signed_in_as(officer)
     data = opened_form(client, url)
     type(record).objects.filter(pk=record.pk).update(version=2)  # someone saved since
 

@@ -2,6 +2,7 @@ import csv
 import io
 from datetime import date
 
+import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
@@ -26,6 +27,7 @@ def test_stats_page_is_public_and_shows_no_person(client, db):
     assert participation.person.mykad[-4:] not in response.text
 
 
+@pytest.mark.slow
 def test_demo_data_rebuilds_the_published_figures(client, hq):
     call_command("load_demo", stdout=io.StringIO())
     call_command("load_demo", stdout=io.StringIO())  # idempotent

@@ -219,6 +219,7 @@ def assert_monthly_equal():
             assert figures.monthly(first=first, last=last, **place) == live, place
 
 
+@pytest.mark.slow
 def test_every_cell_read_from_the_summaries_equals_the_rows(random_rows, refresh):
     refresh()
     assert_programme_equal(random_rows)
@@ -235,6 +236,7 @@ def test_every_cell_read_from_the_summaries_equals_the_rows(random_rows, refresh
     assert in_two_states.exists()
 
 
+@pytest.mark.slow
 def test_records_entered_late_count_after_the_next_refresh(random_rows, refresh):
     refresh()
     before = SummaryRefresh.objects.get().taken_at

@@ -457,6 +457,7 @@ def judge(response, text, want_status, want_shown, traces, where):
     return None, None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("principal", list(SCOPED_ACCESS))
 def test_access_matrix(world, principal):
     user = world["principals"][principal]

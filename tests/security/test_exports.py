@@ -22,12 +22,6 @@ def workbook_of(response):
     return load_workbook(io.BytesIO(response.getvalue()))
 
 
-@pytest.fixture
-def signed_in(client, officer):
-    client.force_login(officer)
-    return client
-
-
 @pytest.mark.parametrize(
     "url", ["/homehelp/volunteers/export.csv", "/homehelp/cases/export.csv", "/projects/export.csv"]
 )

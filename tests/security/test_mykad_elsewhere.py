@@ -46,12 +46,6 @@ def elsewhere(far_office):
     return person
 
 
-@pytest.fixture
-def signed_in(client, officer):
-    client.force_login(officer)
-    return client
-
-
 def assert_only_identity(text, person, *, mykad_typed_here=True):
     """The officer typed the MyKad, so a page of this office's own record may show
     it; the person page of someone recorded elsewhere shows it masked."""

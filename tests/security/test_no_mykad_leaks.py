@@ -587,6 +587,7 @@ def test_the_data_set_is_as_the_policy_says(world, request):
         assert {labels[pk] for pk in seen.values_list("pk", flat=True)} == set(scope["sees"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("walker", ["state_officer", "neighbour_officer"])
 def test_no_full_details_outside_their_scope_on_any_url(world, walker, request):
     user = request.getfixturevalue(walker)
@@ -618,6 +619,7 @@ def test_no_full_details_outside_their_scope_on_any_url(world, walker, request):
     assert not walk.statuses[500], walk.statuses
 
 
+@pytest.mark.slow
 def test_the_recording_office_is_shown_the_full_mykads(world, officer):
     """The positive control: Petaling's officer, who records A, C, D, E, F and G, is
     shown their full MyKads on the person and case pages and in the exports, finds

@@ -80,12 +80,6 @@ def assert_no_far_trace(response, far):
         assert trace not in text, f"{trace!r} in {response.request['PATH_INFO']}"
 
 
-@pytest.fixture
-def signed_in(client, officer):
-    client.force_login(officer)
-    return client
-
-
 # --- Walking ids -------------------------------------------------------------------
 
 ID_URLS = [
@@ -107,6 +101,7 @@ ID_URLS = [
 ]
 
 
+@pytest.mark.slow
 def test_walking_every_id_finds_only_own_records(signed_in, own, far):
     """Every id of this test's records and its neighbours, on every page that takes
     one. (Each table counts its own ids, and earlier tests push some far ahead, so a

@@ -30,6 +30,7 @@ def table_counts(dsn):
     return counts
 
 
+@pytest.mark.slow
 def test_backup_restores_into_a_new_database_with_every_row(transactional_db, tmp_path):
     ParticipationFactory.create_batch(3)
     VisitFactory.create_batch(2)
