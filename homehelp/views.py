@@ -528,6 +528,7 @@ FIELD_STATIC = [
     "bootstrap/css/bootstrap.min.css",
     "css/welfare.css",
     "bootstrap/js/bootstrap.bundle.min.js",
+    "welfare/forms.js",  # every page's (base.html): search boxes, folding filters
     "homehelp/field.js",
 ]
 
