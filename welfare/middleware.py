@@ -7,7 +7,7 @@ import functools
 import ipaddress
 import re
 import time
-from datetime import MAXYEAR, date
+from datetime import MAXYEAR, MINYEAR, date
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -129,8 +129,9 @@ def has_impossible_dates(parameters):
     """The admin's date hierarchy (`?at__year=2026&at__month=3`) lists from that
     date to the start of the next year, month or day. Django refuses a date that
     cannot be, by sending the user back to the whole list, but answered 500 for
-    the last year Python's dates hold (9999, whose next year does not exist) and
-    for a number too large for a date."""
+    the last year Python's dates hold (9999, whose next year does not exist), for
+    the first (1, whose first hours in UTC fall before it, on SQLite) and for a
+    number too large for a date."""
     dates = {}
     for key, value in parameters.items():
         if match := DATE_PART.match(key):
@@ -142,7 +143,7 @@ def has_impossible_dates(parameters):
             )
         except (ValueError, OverflowError):
             return True
-        if day.year >= MAXYEAR:
+        if day.year >= MAXYEAR or day.year <= MINYEAR:
             return True
     return False
 

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from programs.models import Participation
@@ -252,13 +253,15 @@ def test_confirm_queries_grow_per_batch_not_per_row(
     client, officer, project, django_assert_max_num_queries
 ):
     client.force_login(officer)
+    # SQLite takes at most 999 parameters in a statement: its batches hold fewer rows.
+    batches = 1 if connection.vendor == "postgresql" else 7
     for count, start in [(500, 0), (5000, 1000)]:
         preview = upload(
             client,
             import_url(project),
             csv_file([PARTICIPANT_HEADINGS, *participant_rows(count, start=start)]),
         )
-        with django_assert_max_num_queries(40):
+        with django_assert_max_num_queries(40 * batches):
             confirm(client, import_url(project), preview)
     assert project.participations.count() == 5500
 

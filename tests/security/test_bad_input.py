@@ -124,6 +124,7 @@ def date_hierarchy_admins():
         "__year=2024&{f}__month=13",
         "__year=2024&{f}__month=2&{f}__day=30",
         "__year=0",
+        "__year=1",  # its first hours in UTC fall in year 0: a 500 on SQLite before
         "__year=abc",
         "__month=99",
     ],
@@ -150,6 +151,6 @@ def test_an_admin_date_in_the_calendar_lists_as_before(client, administrator):
         opts = model_admin.model._meta
         field = model_admin.date_hierarchy
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        for query in ["__year=2024", "__year=9998&{f}__month=12&{f}__day=31", "__year=1"]:
+        for query in ["__year=2024", "__year=9998&{f}__month=12&{f}__day=31", "__year=2"]:
             response = client.get(f"{url}?{field}" + query.format(f=field))
             assert response.status_code == 200, (url, query)
