@@ -50,16 +50,21 @@ def filtered_projects(request):
         .annotate(participant_count=Coalesce(participants, 0))
         .order_by("-start_date", "name", "pk")
     )
-    return ProjectFilter(request.GET, queryset=projects, user=request.user)
+    return ProjectFilter(request.GET, queryset=projects, request=request)
 
 
 def project_list(request):
     project_filter = filtered_projects(request)
-    page_obj = Paginator(project_filter.qs, 25).get_page(request.GET.get("page"))
+    page_obj = Paginator(project_filter.rows(), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "programs/project_list.html",
-        {"filter": project_filter, "page_obj": page_obj},
+        {
+            "filter": project_filter,
+            "page_obj": page_obj,
+            "project_types": labels(Project.ProjectType),
+            "statuses": labels(Project.Status),
+        },
     )
 
 
@@ -282,8 +287,16 @@ def project_export(request, file_format):
         (_("Budget (RM)"), attrgetter("budget")),
         (_("Participants"), attrgetter("participant_count")),
     ]
-    projects = filtered_projects(request).qs
-    return records_response(request, file_format, "projects", columns, projects, subject="projects")
+    project_filter = filtered_projects(request)
+    return records_response(
+        request,
+        file_format,
+        "projects",
+        columns,
+        project_filter.rows(),
+        subject="projects",
+        list_filter=project_filter,
+    )
 
 
 @reads_from_replica
