@@ -7,7 +7,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from homehelp.forms import OrganizationChoice, VolunteerChoice
 from homehelp.models import Case, Organization, Visit, Volunteer
+from welfare.filters import ChoiceByNameFilter, ListFilter
 from welfare.forms import AnyYesNo, sort_choices
 from welfare.people import search_q
 
@@ -15,7 +17,7 @@ from welfare.people import search_q
 def visible_volunteers(request):
     if request is None:
         return Volunteer.objects.none()
-    return Volunteer.objects.visible_to(request.user).select_related("person", "organization")
+    return Volunteer.objects.visible_to(request.user)
 
 
 def visible_organizations(request):
@@ -24,15 +26,22 @@ def visible_organizations(request):
     return Organization.objects.visible_to(request.user)
 
 
-def offer_volunteer_choice_within_an_office(filterset):
-    """The volunteers of a state or of the whole country are too many for a
-    drop-down (25,000 at national scale, a megabyte of page); beyond one office,
-    a volunteer's cases and visits are found on the volunteer's page."""
-    if filterset.request is None or not filterset.request.user.is_district_officer:
-        del filterset.filters["volunteer"]
+def volunteer_filter():
+    """A volunteer typed by name, among those the user may see: a search box
+    with suggestions, so that a state's or the country's volunteers (25,000 at
+    national scale) are never written into the page."""
+    return ChoiceByNameFilter(
+        label=_("Volunteer"), queryset=visible_volunteers, field_class=VolunteerChoice
+    )
 
 
-class OrganizationFilter(django_filters.FilterSet):
+def told_apart_for(filterset):
+    """The volunteer filter shows what tells two volunteers apart as the
+    person policy allows the user (VolunteerChoice)."""
+    filterset.filters["volunteer"].extra["user"] = filterset.request.user
+
+
+class OrganizationFilter(ListFilter):
     q = django_filters.CharFilter(label=_("Search"), method="search")
 
     class Meta:
@@ -47,13 +56,13 @@ class OrganizationFilter(django_filters.FilterSet):
         )
 
 
-class VolunteerFilter(django_filters.FilterSet):
+class VolunteerFilter(ListFilter):
     LOADS = [("over", _("Over their caseload")), ("quiet", _("No visit in 30 days"))]
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
     load = django_filters.ChoiceFilter(label=_("Follow-up"), choices=LOADS, method="filter_load")
-    organization = django_filters.ModelChoiceFilter(
-        label=_("Organisation"), queryset=visible_organizations
+    organization = ChoiceByNameFilter(
+        label=_("Organisation"), queryset=visible_organizations, field_class=OrganizationChoice
     )
     active = django_filters.BooleanFilter(label=_("Active"), widget=AnyYesNo)
     sort = django_filters.OrderingFilter(
@@ -78,7 +87,7 @@ class VolunteerFilter(django_filters.FilterSet):
         return queryset.quiet(today=date.today())
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(ListFilter):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     # Any or yes: "no" would show the same cases as "any".
     due = django_filters.BooleanFilter(label=_("Overdue for a visit"), method="filter_due", widget=AnyYesNo(yes_only=True))  # fmt: skip
@@ -86,7 +95,7 @@ class CaseFilter(django_filters.FilterSet):
         label=_("Waiting for a volunteer"), method="filter_waiting", widget=AnyYesNo(yes_only=True)
     )
     concern = django_filters.BooleanFilter(label=_("Open concern"), method="filter_concern", widget=AnyYesNo(yes_only=True))  # fmt: skip
-    volunteer = django_filters.ModelChoiceFilter(label=_("Volunteer"), queryset=visible_volunteers)
+    volunteer = volunteer_filter()
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[
@@ -110,7 +119,7 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        offer_volunteer_choice_within_an_office(self)
+        told_apart_for(self)
 
     def search(self, queryset, name, value):
         return queryset.filter(
@@ -130,14 +139,14 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.with_open_concern() if value else queryset
 
 
-class VisitFilter(django_filters.FilterSet):
+class VisitFilter(ListFilter):
     CONCERNS = [("open", _("Open concern")), ("resolved", _("Resolved concern"))]
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
     concern = django_filters.ChoiceFilter(
         label=_("Concern"), choices=CONCERNS, method="filter_concern"
     )
-    volunteer = django_filters.ModelChoiceFilter(label=_("Volunteer"), queryset=visible_volunteers)
+    volunteer = volunteer_filter()
     visited_from = django_filters.DateFilter(
         label=_("Visited from"),
         field_name="visited_on",
@@ -151,13 +160,15 @@ class VisitFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    office_path = "case__office"
+
     class Meta:
         model = Visit
         fields = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        offer_volunteer_choice_within_an_office(self)
+        told_apart_for(self)
 
     def search(self, queryset, name, value):
         return queryset.filter(search_q(self.request.user, value, "case__client__"))

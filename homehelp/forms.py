@@ -5,9 +5,51 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from homehelp.models import Case, HeldVisit, Organization, Referral, Service, Visit, Volunteer
+from welfare import people
 from welfare.forms import DATE_INPUT as DATE
-from welfare.forms import PersonByMyKadForm, SubmitOnceForm, UserForm, VersionedForm
+from welfare.forms import (
+    ChoiceByName,
+    ConstituencyChoice,
+    PersonByMyKadForm,
+    SubmitOnceForm,
+    UserForm,
+    VersionedForm,
+)
 from welfare.models import Constituency
+
+TYPE_TO_FIND = _("Type part of the name, then choose from the suggestions.")
+
+
+class VolunteerChoice(ChoiceByName):
+    """A volunteer typed by name: "Tan Ah Kow (born 1979, MyKad …1234)", what
+    the person policy lets tell two of the same name apart (people.told_apart)."""
+
+    name_field = "person__name"
+    suggest = "homehelp:volunteer-suggest"
+
+    def __init__(self, queryset, *, user, **kwargs):
+        self.user = user
+        super().__init__(queryset.select_related("person"), **kwargs)
+
+    def label_from_instance(self, volunteer):
+        told = people.told_apart(self.user, volunteer.person)
+        return f"{volunteer.person.name} ({told})" if told else volunteer.person.name
+
+    def detail_of(self, volunteer):
+        return f"{volunteer.organization.name} · {volunteer.office.name}"
+
+
+class OrganizationChoice(ChoiceByName):
+    code_field = "registration_number"
+    suggest = "homehelp:organization-suggest"
+
+    def label_from_instance(self, organization):
+        if organization.registration_number:
+            return f"{organization.name} ({organization.registration_number})"
+        return organization.name
+
+    def detail_of(self, organization):
+        return organization.office.name if organization.office else str(_("National"))
 
 
 class OrganizationForm(forms.ModelForm):
@@ -74,7 +116,12 @@ class VolunteerForm(UserForm):
             organizations = Organization.objects.visible_to(self.user)
             if self.office:
                 organizations = organizations.available_to(self.office)
-            self.fields["organization"].queryset = organizations
+            self.fields["organization"] = OrganizationChoice(
+                organizations.select_related("office"),
+                label=self.fields["organization"].label,
+                help_text=TYPE_TO_FIND,
+                suggest_params={"office": self.office.code if self.office else ""},
+            )
 
     def office_of_new_person(self):
         return self.office
@@ -133,18 +180,32 @@ class CaseForm(VersionedForm, UserForm):
         office = self.instance.office if self.instance.office_id else None
         self.office = office_choice(self, user, office)
         volunteers = Volunteer.objects.visible_to(user).available_on()
-        constituencies = Constituency.objects.all()
+        constituencies = Constituency.objects.select_related("state")
+        office_code = state_code = ""
         if self.office:
             volunteers = volunteers.filter(office=self.office)
             constituencies = constituencies.filter(state=self.office.state_id)
+            office_code, state_code = self.office.code, self.office.state.code
+        self.fields["constituency"] = ConstituencyChoice(
+            constituencies,
+            label=self.fields["constituency"].label,
+            help_text=_("Its code or name, e.g. P.106 or Damansara."),
+            suggest_params={"state": state_code},
+        )
+        if self.office:
             self.fields["constituency"].error_messages["invalid_choice"] = _(
                 "Choose a constituency in %(state)s."
             ) % {"state": self.office.state}
-        self.fields["constituency"].queryset = constituencies
         # The import's rows have neither (homehelp.imports.CaseRowForm).
         if "volunteer" in self.fields:
-            self.fields["volunteer"].queryset = volunteers.select_related("person", "organization")
-            self.fields["volunteer"].label_from_instance = Volunteer.choice_label
+            self.fields["volunteer"] = VolunteerChoice(
+                volunteers,
+                user=user,
+                label=self.fields["volunteer"].label,
+                required=False,
+                help_text=TYPE_TO_FIND,
+                suggest_params={"office": office_code, "available": "1"},
+            )
             self.fields["volunteer"].error_messages["invalid_choice"] = _(
                 "Choose a trained, active volunteer of this office."
             )
@@ -221,23 +282,27 @@ class VisitForm(SubmitOnceForm, forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, case, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.case = case
         self.fields["services"].queryset = Service.objects.all()
         if "volunteer" not in self.fields:
             return
-        self.fields["volunteer"].queryset = (
-            Volunteer.objects.available_on()
-            .filter(office=case.office_id)
-            .select_related("person", "organization")
+        self.fields["volunteer"] = VolunteerChoice(
+            Volunteer.objects.available_on().filter(office=case.office_id),
+            user=user,
+            label=self.fields["volunteer"].label,
+            help_text=TYPE_TO_FIND,
+            suggest_params={"office": case.office.code, "available": "1"},
         )
-        self.fields["volunteer"].label_from_instance = Volunteer.choice_label
         self.fields["volunteer"].error_messages["invalid_choice"] = _(
             "Choose a trained, active volunteer of this office."
         )
-        if not self.instance.pk:
-            self.initial.setdefault("volunteer", case.volunteer_id)
+        if self.instance.pk:
+            self.initial["volunteer"] = self.instance.volunteer
+        else:
+            # The case's volunteer, read with the case: no query to show their name.
+            self.initial.setdefault("volunteer", case.volunteer)
 
 
 class VolunteerVisitForm(VisitForm):
@@ -257,7 +322,7 @@ class VolunteerVisitForm(VisitForm):
         }
 
     def __init__(self, *args, case, volunteer, **kwargs):
-        super().__init__(*args, case=case, **kwargs)
+        super().__init__(*args, case=case, user=volunteer.user, **kwargs)
         self.instance.volunteer = volunteer
         self.instance.recorded_by_volunteer = True
         self.fields["minutes"].widget.attrs["inputmode"] = "numeric"
@@ -288,18 +353,18 @@ class HeldVisitForm(SubmitOnceForm, forms.ModelForm):
         self.fields["services"].queryset = Service.objects.all()
 
 
-def visit_form_from_held(held, data=None):
+def visit_form_from_held(held, data=None, *, user):
     """The office's visit form, filled in with a held visit for the officer to
     check, correct and confirm."""
     initial = {
-        "volunteer": held.volunteer_id,
+        "volunteer": held.volunteer,
         "visited_on": held.visited_on,
         "minutes": held.minutes,
         "services": [service.pk for service in held.services.all()],
         "concern": held.concern,
         "notes": held.notes,
     }
-    form = VisitForm(data, case=held.case, initial=initial)
+    form = VisitForm(data, case=held.case, user=user, initial=initial)
     form.instance.recorded_by_volunteer = True
     return form
 

@@ -21,7 +21,7 @@ from welfare.models import (
     Role,
     ScopedQuerySet,
     Versioned,
-    office_scope,
+    office_scope_for,
     per_row,
 )
 
@@ -67,8 +67,8 @@ class OrganizationQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         if user.is_active and user.sees_all_offices:
-            return self  # office_scope is then an empty Q, which `|` would drop
-        return self.filter(Q(office__isnull=True) | office_scope(user, "office"))
+            return self  # office_scope_for() is then an empty Q, which `|` would drop
+        return self.filter(Q(office__isnull=True) | office_scope_for(user, "office"))
 
     def available_to(self, office):
         """What the volunteers of `office` may belong to: the national
@@ -290,16 +290,6 @@ class Volunteer(models.Model):
 
     def get_absolute_url(self):
         return reverse("homehelp:volunteer-detail", args=[self.pk])
-
-    def choice_label(self):
-        """How a volunteer is named in a drop-down: two of the same name told
-        apart by their organisation and year of birth (not by their MyKad, which
-        the person policy may mask). The queryset selects person and organization."""
-        return _("%(name)s · %(organization)s · born %(year)s") % {
-            "name": self.person.name,
-            "organization": self.organization.name,
-            "year": self.person.birth_year or "?",
-        }
 
     def clean(self):
         # Not keyed to the field: the import's row form has no organisation field.

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -31,10 +31,12 @@ from homehelp.forms import (
     HeldVisitForm,
     InvitationForm,
     JoinForm,
+    OrganizationChoice,
     OrganizationForm,
     ReferralForm,
     ReferralStatusForm,
     VisitForm,
+    VolunteerChoice,
     VolunteerCreateForm,
     VolunteerForm,
     VolunteerVisitForm,
@@ -54,8 +56,9 @@ from homehelp.models import (
 from welfare import people
 from welfare.audit import history_in_words
 from welfare.exports import labels, records_response, yes_no
-from welfare.forms import person_form
+from welfare.forms import person_form, suggestions_response
 from welfare.imports import import_page
+from welfare.replica import reads_from_replica
 from welfare.roles import get_in_scope, get_to_change, require_permission, volunteer_page
 
 PAGE_SIZE = 25
@@ -118,16 +121,16 @@ def worklist(request):
 
 def filtered_organizations(request):
     organizations = Organization.objects.visible_to(request.user).select_related("office")
-    return OrganizationFilter(request.GET, queryset=organizations)
+    return OrganizationFilter(request.GET, queryset=organizations, request=request)
 
 
 def organization_list(request):
     organization_filter = filtered_organizations(request)
-    page = paginate(request, organization_filter.qs)
+    page = paginate(request, organization_filter.rows())
     return render(
         request,
         "homehelp/organization_list.html",
-        {"filter": organization_filter, "page_obj": page},
+        {"filter": organization_filter, "page_obj": page, "kinds": labels(Organization.Kind)},
     )
 
 
@@ -179,6 +182,36 @@ def organization_edit(request, pk):
     )
 
 
+# --- Suggestions for the search boxes of forms and filters -------------------
+
+
+def office_given(request, records):
+    """The records of the office whose code the suggestions address gives
+    (the office of the case being visited), else all of them."""
+    if code := request.GET.get("office"):
+        return records.filter(office__code=code)
+    return records
+
+
+def volunteer_suggest(request):
+    """Volunteers the user may see, by name; `office` narrows them to an
+    office's, `available` to the trained and active ones a form offers."""
+    volunteers = office_given(request, Volunteer.objects.visible_to(request.user))
+    if request.GET.get("available"):
+        volunteers = volunteers.available_on()
+    volunteers = volunteers.select_related("organization", "office")
+    return suggestions_response(request, VolunteerChoice(volunteers, user=request.user))
+
+
+def organization_suggest(request):
+    """Organisations the user may see, by name or registration number; with
+    `office`, those its volunteers may belong to (its own and national ones)."""
+    organizations = Organization.objects.visible_to(request.user).select_related("office")
+    if code := request.GET.get("office"):
+        organizations = organizations.filter(Q(office__isnull=True) | Q(office__code=code))
+    return suggestions_response(request, OrganizationChoice(organizations))
+
+
 # --- Volunteers -------------------------------------------------------------
 
 
@@ -210,7 +243,7 @@ def shown_in_list(request, list_filter, page, person_of):
 
 def volunteer_list(request):
     volunteer_filter = filtered_volunteers(request)
-    page = paginate(request, volunteer_filter.qs)
+    page = paginate(request, volunteer_filter.rows())
     shown_in_list(request, volunteer_filter, page, lambda volunteer: volunteer.person)
     return render(
         request, "homehelp/volunteer_list.html", {"filter": volunteer_filter, "page_obj": page}
@@ -314,7 +347,7 @@ def join(request, uidb64, token):
     form = JoinForm(user, request.POST or None)
     if form.is_valid():
         form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="welfare.roles.RolesBackend")
         messages.success(request, _("Your password is set. These are your visits."))
         return redirect("homehelp:my")
     return render(request, "homehelp/join.html", {"form": form, "invited": user})
@@ -481,7 +514,7 @@ def held_visit(request, pk):
         held.decide(by=request.user)
         messages.info(request, _("The visit was set aside."))
         return redirect(case)
-    form = visit_form_from_held(held, request.POST or None)
+    form = visit_form_from_held(held, request.POST or None, user=request.user)
     if form.is_valid():
         if visit := form.save_once():
             held.confirm(visit, by=request.user)
@@ -496,6 +529,7 @@ FIELD_STATIC = [
     "bootstrap/css/bootstrap.min.css",
     "css/welfare.css",
     "bootstrap/js/bootstrap.bundle.min.js",
+    "welfare/forms.js",  # every page's (base.html): search boxes, folding filters
     "homehelp/field.js",
 ]
 
@@ -548,12 +582,18 @@ def filtered_cases(request):
 
 def case_list(request):
     case_filter = filtered_cases(request)
-    page = paginate(request, case_filter.qs)
+    page = paginate(request, case_filter.rows())
     shown_in_list(request, case_filter, page, lambda case: case.client)
     return render(
         request,
         "homehelp/case_list.html",
-        {"filter": case_filter, "page_obj": page, "today": date.today()},
+        {
+            "filter": case_filter,
+            "page_obj": page,
+            "today": date.today(),
+            "client_types": labels(Case.ClientType),
+            "statuses": labels(Case.Status),
+        },
     )
 
 
@@ -571,10 +611,10 @@ def case_detail(request, pk, visit_form=None):
     case = get_case(request, pk)
     visits = case.visits.select_related(
         "volunteer__person", "concern_resolved_by"
-    ).prefetch_related(Prefetch("services", queryset=Service.objects.all()))
+    ).prefetch_related(services_given())
     can_record = case.is_open and request.user.has_perm("homehelp.add_visit")
     if visit_form is None and can_record:
-        visit_form = VisitForm(case=case)
+        visit_form = VisitForm(case=case, user=request.user)
     people.log_access(request.user, [case.client], case)
     return render(
         request,
@@ -665,18 +705,24 @@ def referral_edit(request, pk):
 # --- Visits -----------------------------------------------------------------
 
 
+def services_given():
+    """The services of each visit of a list, as a list (visit.services_given):
+    a row reads it without a queryset made for it (visit.services.all())."""
+    return Prefetch("services", queryset=Service.objects.all(), to_attr="services_given")
+
+
 def filtered_visits(request):
     visits = (
         Visit.objects.visible_to(request.user)
         .select_related("case__client", "case__office", "volunteer__person")
-        .prefetch_related(Prefetch("services", queryset=Service.objects.all()))
+        .prefetch_related(services_given())
     )
     return VisitFilter(request.GET, queryset=visits, request=request)
 
 
 def visit_list(request):
     visit_filter = filtered_visits(request)
-    page = paginate(request, visit_filter.qs, LimitedCountPaginator)
+    page = paginate(request, visit_filter.rows(), LimitedCountPaginator)
     shown_in_list(request, visit_filter, page, lambda visit: visit.case.client)
     return render(request, "homehelp/visit_list.html", {"filter": visit_filter, "page_obj": page})
 
@@ -688,7 +734,7 @@ def visit_create(request, case_pk):
     require_permission(request.user, "add", Visit)
     if not case.is_open:
         raise PermissionDenied
-    form = VisitForm(request.POST, case=case)
+    form = VisitForm(request.POST, case=case, user=request.user)
     if form.is_valid():
         if form.save_once():
             messages.success(request, _("Visit recorded."))
@@ -700,9 +746,11 @@ def visit_create(request, case_pk):
 
 def visit_edit(request, pk):
     visit = get_to_change(
-        request, Visit.objects.select_related("case__client", "case__office"), pk=pk
+        request,
+        Visit.objects.select_related("case__client", "case__office", "volunteer__person"),
+        pk=pk,
     )
-    form = VisitForm(request.POST or None, instance=visit, case=visit.case)
+    form = VisitForm(request.POST or None, instance=visit, case=visit.case, user=request.user)
     if form.is_valid():
         form.save()
         messages.success(request, _("Visit saved."))
@@ -737,6 +785,7 @@ def visit_resolve_concern(request, pk):
 # --- Exports: each list as the user filtered it, every page -------------------
 
 
+@reads_from_replica
 def organization_export(request, file_format):
     kinds = labels(Organization.Kind)
     columns = [
@@ -748,14 +797,22 @@ def organization_export(request, file_format):
         (_("Phone"), attrgetter("phone")),
         (_("Email"), attrgetter("email")),
     ]
-    organizations = filtered_organizations(request).qs
+    organization_filter = filtered_organizations(request)
     return records_response(
-        request, file_format, "organisations", columns, organizations, subject="organisations"
+        request,
+        file_format,
+        "organisations",
+        columns,
+        organization_filter.rows(),
+        subject="organisations",
+        list_filter=organization_filter,
     )
 
 
+@reads_from_replica
 def volunteer_export(request, file_format):
-    volunteers = filtered_volunteers(request).qs
+    volunteer_filter = filtered_volunteers(request)
+    volunteers = volunteer_filter.rows()
     disclosure = people.exported(
         request, volunteers.values_list("person_id", flat=True), "volunteers"
     )
@@ -771,11 +828,15 @@ def volunteer_export(request, file_format):
         (_("Open cases"), attrgetter("open_cases")),
         (_("Last activity"), attrgetter("last_activity_on")),
     ]
-    return records_response(request, file_format, "volunteers", columns, volunteers)
+    return records_response(
+        request, file_format, "volunteers", columns, volunteers, list_filter=volunteer_filter
+    )
 
 
+@reads_from_replica
 def case_export(request, file_format):
-    cases = filtered_cases(request).qs
+    case_filter = filtered_cases(request)
+    cases = case_filter.rows()
     disclosure = people.exported(request, cases.values_list("client_id", flat=True), "cases")
     types, statuses = labels(Case.ClientType), labels(Case.Status)
     columns = [
@@ -791,11 +852,13 @@ def case_export(request, file_format):
         (_("Last visit"), attrgetter("last_visited_on")),
         (_("Next visit due"), lambda case: case.visit_due_on if case.is_open else None),
     ]
-    return records_response(request, file_format, "cases", columns, cases)
+    return records_response(request, file_format, "cases", columns, cases, list_filter=case_filter)
 
 
+@reads_from_replica
 def visit_export(request, file_format):
-    visits = filtered_visits(request).qs
+    visit_filter = filtered_visits(request)
+    visits = visit_filter.rows()
     disclosure = people.exported(
         request, visits.values_list("case__client_id", flat=True), "visits"
     )
@@ -809,12 +872,14 @@ def visit_export(request, file_format):
         (_("Minutes spent"), attrgetter("minutes")),
         (
             _("Services given"),
-            lambda visit: ", ".join(services[service.code] for service in visit.services.all()),
+            lambda visit: ", ".join(services[service.code] for service in visit.services_given),
         ),
         (_("Concern"), lambda visit: yes[visit.concern]),
         (_("Concern resolved on"), attrgetter("concern_resolved_on")),
     ]
-    return records_response(request, file_format, "visits", columns, visits)
+    return records_response(
+        request, file_format, "visits", columns, visits, list_filter=visit_filter
+    )
 
 
 # --- Imports ----------------------------------------------------------------

@@ -4,17 +4,27 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Activity, Participation, Project
+from welfare.filters import ChoiceByNameFilter, ListFilter
 from welfare.forms import (
     DATE_INPUT,
+    DistrictChoice,
     PersonByMyKadForm,
     SubmitOnceForm,
     VersionedForm,
     sort_choices,
 )
-from welfare.models import District, User, office_scope
+from welfare.models import District, User, office_scope_for
 
 
-class ProjectFilter(django_filters.FilterSet):
+def visible_districts(request):
+    """The districts of the offices the user may read."""
+    if request is None:
+        return District.objects.none()
+    scope = office_scope_for(request.user, "offices")
+    return District.objects.filter(scope).distinct().select_related("state")
+
+
+class ProjectFilter(ListFilter):
     q = django_filters.CharFilter(
         field_name="name", lookup_expr="icontains", label=_("Name contains")
     )
@@ -23,8 +33,8 @@ class ProjectFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(
         method="running_in_year", label=_("Year"), min_value=1957, max_value=2100
     )
-    district = django_filters.ModelChoiceFilter(
-        queryset=District.objects.none(), label=_("District")
+    district = ChoiceByNameFilter(
+        queryset=visible_districts, label=_("District"), field_class=DistrictChoice
     )
     sort = django_filters.OrderingFilter(
         fields=[("name", "name"), ("start_date", "start"), ("status", "status")],
@@ -36,12 +46,6 @@ class ProjectFilter(django_filters.FilterSet):
     class Meta:
         model = Project
         fields = ["q", "project_type", "status", "year", "district"]
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["district"].queryset = District.objects.filter(
-            office_scope(user, "offices")
-        ).distinct()
 
     def running_in_year(self, queryset, name, year):
         """Projects that ran during some part of the year."""

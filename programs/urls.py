@@ -20,6 +20,6 @@ urlpatterns = [
     re_path(r"^export\.(?P<file_format>csv|xlsx)$", views.project_export, name="project-export"),
     path("<int:pk>/activities/add/", views.activity_add, name="activity-add"),
     path("activities/<int:pk>/delete/", views.activity_delete, name="activity-delete"),
-    path("participants/<int:pk>/edit/", views.participant_edit, name="participant-edit"),
-    path("participants/<int:pk>/remove/", views.participant_remove, name="participant-remove"),
+    path("participants/<int:pk>/edit/", views.participation_edit, name="participation-edit"),
+    path("participants/<int:pk>/remove/", views.participation_remove, name="participation-remove"),
 ]

@@ -35,6 +35,7 @@ from welfare.forms import person_form
 from welfare.imports import import_page
 from welfare.models import AccessLog, per_row
 from welfare.mykad import mask_mykad
+from welfare.replica import reads_from_replica
 from welfare.roles import get_in_scope, get_to_change, require_permission
 
 PARTICIPANTS_PAGE_SIZE = 50
@@ -49,16 +50,21 @@ def filtered_projects(request):
         .annotate(participant_count=Coalesce(participants, 0))
         .order_by("-start_date", "name", "pk")
     )
-    return ProjectFilter(request.GET, queryset=projects, user=request.user)
+    return ProjectFilter(request.GET, queryset=projects, request=request)
 
 
 def project_list(request):
     project_filter = filtered_projects(request)
-    page_obj = Paginator(project_filter.qs, 25).get_page(request.GET.get("page"))
+    page_obj = Paginator(project_filter.rows(), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "programs/project_list.html",
-        {"filter": project_filter, "page_obj": page_obj},
+        {
+            "filter": project_filter,
+            "page_obj": page_obj,
+            "project_types": labels(Project.ProjectType),
+            "statuses": labels(Project.Status),
+        },
     )
 
 
@@ -147,7 +153,7 @@ def participant_add(request, pk):
     return render(request, "programs/participant_add_form.html", {"form": form, "project": project})
 
 
-def participant_edit(request, pk):
+def participation_edit(request, pk):
     participation = get_to_change(
         request, Participation.objects.select_related("project", "person"), pk=pk
     )
@@ -163,7 +169,7 @@ def participant_edit(request, pk):
     )
 
 
-def participant_remove(request, pk):
+def participation_remove(request, pk):
     participation = get_to_change(
         request, Participation.objects.select_related("project", "person"), "delete", pk=pk
     )
@@ -210,6 +216,7 @@ def activity_delete(request, pk):
     )
 
 
+@reads_from_replica
 def participants_csv(request, pk):
     """The participant list for an attendance sheet, MyKad masked. Streamed: the first lines leave while later
     participants are still being read; the access log is written before."""
@@ -265,6 +272,7 @@ def participants_csv(request, pk):
     return response
 
 
+@reads_from_replica
 def project_export(request, file_format):
     """The project list as the user filtered it, every page."""
     types, statuses = labels(Project.ProjectType), labels(Project.Status)
@@ -279,10 +287,19 @@ def project_export(request, file_format):
         (_("Budget (RM)"), attrgetter("budget")),
         (_("Participants"), attrgetter("participant_count")),
     ]
-    projects = filtered_projects(request).qs
-    return records_response(request, file_format, "projects", columns, projects, subject="projects")
+    project_filter = filtered_projects(request)
+    return records_response(
+        request,
+        file_format,
+        "projects",
+        columns,
+        project_filter.rows(),
+        subject="projects",
+        list_filter=project_filter,
+    )
 
 
+@reads_from_replica
 def participants_xlsx(request, pk):
     project = get_in_scope(request, Project.objects, pk=pk)
     participations = project.participations.select_related("person")

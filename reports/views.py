@@ -32,8 +32,9 @@ from reports.forms import (
     ProjectsReportForm,
 )
 from welfare.exports import table_response
-from welfare.models import AccessLog, Office, office_scope
+from welfare.models import AccessLog, Office, office_scope_for
 from welfare.people import log_access
+from welfare.replica import reads_from_replica
 
 PAGE, FILES = ("", "html"), ("csv", "xlsx")
 # A bar chart of more rows than this would be longer than the page: the table says it.
@@ -77,9 +78,9 @@ MONTHLY = [
 ]
 
 
-def _projects(*, as_of, type="", status="", target_group="", hide_empty=False):
+def _projects(*, as_of, project_type="", status="", target_group="", hide_empty=False):
     states, total = figures.projects_by_state(
-        as_of=as_of, project_type=type, status=status, target_group=target_group
+        as_of=as_of, project_type=project_type, status=status, target_group=target_group
     )
     shown = [s for s in states if s.projects or s.participants] if hide_empty else states
     return {
@@ -192,7 +193,7 @@ def _cells(columns, rows, total, labels):
 
 def _visible_offices(user, state=None):
     """The offices the user may read (User.office_scope), of `state` if given."""
-    offices = Office.objects.filter(office_scope(user, "")).select_related("state")
+    offices = Office.objects.filter(office_scope_for(user, "")).select_related("state")
     if state is not None:
         offices = offices.filter(state=state)
     return list(offices.order_by("state__position", "name"))
@@ -206,11 +207,16 @@ def index(request):
     return render(request, "reports/index.html")
 
 
+@reads_from_replica
 def projects_by_state(request):
     form = ProjectsReportForm(request.GET)
     if refused := _report(request, form, "reports/projects_by_state.html"):
         return refused
-    report = _projects(**form.cleaned_data)
+    # The form's field is `type`, as the address says it (?type=economic).
+    chosen = form.cleaned_data
+    report = _projects(
+        **{k: v for k, v in chosen.items() if k != "type"}, project_type=chosen["type"]
+    )
     filters = _filters(form)
     file_format = request.GET.get("format", "")
     if file_format in FILES:
@@ -239,6 +245,7 @@ def projects_by_state(request):
     return render(request, "reports/projects_by_state.html", context)
 
 
+@reads_from_replica
 def home_help(request):
     form = HomeHelpReportForm(request.GET)
     if refused := _report(request, form, "reports/home_help.html"):
@@ -343,6 +350,7 @@ def _office_links(office, *, as_of=None):
     ]
 
 
+@reads_from_replica
 def projects_by_office(request):
     """The national table's drill-down: the offices of a state (or every office
     the user may read), with the same columns, and a TOTAL of distinct persons."""
@@ -382,9 +390,10 @@ def projects_by_office(request):
     )
 
 
+@reads_from_replica
 def projects_by_district(request):
     form = ProjectsByDistrictForm(request.GET)
-    visible = Office.objects.filter(office_scope(request.user, ""))
+    visible = Office.objects.filter(office_scope_for(request.user, ""))
     office = get_object_or_404(visible.select_related("state"), code=request.GET.get("office"))
     if refused := _report(request, form, "reports/table.html"):
         return refused
@@ -418,6 +427,7 @@ def projects_by_district(request):
     )
 
 
+@reads_from_replica
 def home_help_by_office(request):
     form = HomeHelpByOfficeForm(request.GET)
     if refused := _report(request, form, "reports/table.html"):
@@ -454,6 +464,7 @@ def home_help_by_office(request):
     )
 
 
+@reads_from_replica
 def home_help_by_organisation(request):
     form = HomeHelpByOrganisationForm(request.GET)
     if refused := _report(request, form, "reports/table.html"):
@@ -490,6 +501,7 @@ def home_help_by_organisation(request):
     )
 
 
+@reads_from_replica
 def constituencies(request):
     """Coverage by parliamentary constituency: active cases today, and the clients
     served and volunteers who visited them in the year."""
@@ -531,6 +543,7 @@ def constituencies(request):
     )
 
 
+@reads_from_replica
 def monthly(request):
     """Month by month and against the same month a year before: in the country, a
     state, an office (in the user's scope) or an organisation."""
@@ -540,7 +553,7 @@ def monthly(request):
     chosen = form.cleaned_data
     place = {}
     if code := request.GET.get("office"):
-        visible = Office.objects.filter(office_scope(request.user, ""))
+        visible = Office.objects.filter(office_scope_for(request.user, ""))
         place["office"] = get_object_or_404(visible.select_related("state"), code=code)
     elif chosen["state"]:
         place["state"] = chosen["state"]
@@ -630,6 +643,7 @@ STATS_SECONDS = 60
 
 @login_not_required
 @transaction.non_atomic_requests
+@reads_from_replica
 def stats(request):
     """The public page: aggregates only, as JKM's website publishes them, read from
     the summaries. Every visitor who is not signed in gets the same page: it is

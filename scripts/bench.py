@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import date
 from pathlib import Path
@@ -37,6 +38,7 @@ OFFICE = "PKMD-1005"
 BIG_PROJECT = 10_000
 OFFICE_CASES = 1_000
 PASSWORD = "bench-welfare-2026"
+MIX_GROUPS = ["officer", "officer form", "officer form POST", "state/HQ lists", "reports"]
 
 
 # --- The orchestrator: databases, data, subprocesses, the report ------------
@@ -133,7 +135,9 @@ def load(scale, base_url, reuse):
     )
     last = ""
     for line in process.stdout:
-        last = line.strip() or last
+        # The summary line, not the figures refreshed after it.
+        if line.startswith("Generated "):
+            last = line.strip()
         if "rows/s" in line:
             print(f"[{scale}] {line.strip()}", flush=True)
     if process.wait():
@@ -166,7 +170,8 @@ def run_scale(scale, options, base_url):
     url, env, generation = load(scale, base_url, options.reuse)
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run(
-            [PYTHON, __file__, "measure", "--out", out.name, "--runs", str(options.runs)],
+            [PYTHON, __file__, "measure", "--out", out.name, "--runs", str(options.runs)]
+            + ["--middleware-requests", str(options.middleware_requests)],
             env=env,
             cwd=ROOT,
             check=True,
@@ -223,6 +228,7 @@ def serve_and_load(env, measured, options):
         load = wrk if shutil.which("wrk") else python_load
         result.update(load(base, targets, options))
         result["stats"] = stats_under_load(base, measured["cookies"]["officer"], options, load)
+        result["mix"] = mix_load(base, measured, options)
         return result
     finally:
         server.terminate()
@@ -264,6 +270,105 @@ def request(url, cookie):
     except urllib.error.HTTPError as error:
         return error.code, 0, time.perf_counter() - started, 0
     return status, first_byte, time.perf_counter() - started, size
+
+
+HIDDEN_INPUT = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)"')
+
+
+class Browser:
+    """One user's cookies (session, CSRF, messages) over urllib, redirects not followed."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self, base, session):
+        self.base = base
+        self.cookies = {"sessionid": session}
+        self.opener = urllib.request.build_opener(self.NoRedirect)
+
+    def open(self, url, data=None):
+        """(status, seconds, body)"""
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if data is not None:
+            headers["Referer"] = self.base + url
+            data = urllib.parse.urlencode(data).encode()
+        req = urllib.request.Request(self.base + url, data=data, headers=headers)
+        started = time.perf_counter()
+        try:
+            with self.opener.open(req, timeout=60) as response:
+                body, status, received = response.read(), response.status, response.headers
+        except urllib.error.HTTPError as error:
+            body, status, received = error.read(), error.code, error.headers
+        seconds = time.perf_counter() - started
+        for header in received.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            if value and value != '""':
+                self.cookies[name] = value
+            else:
+                self.cookies.pop(name, None)
+        return status, seconds, body.decode("utf-8", "replace")
+
+
+def mix_load(base, measured, options):
+    """The realistic mix (scripts/bench_pages.realistic_mix): each connection a
+    user picking the next request by weight, the form posts as a browser sends
+    them (the form page, then its POST with the page's CSRF token and
+    submission token). Python threads and urllib: wrk cannot read a token."""
+    import random
+
+    mix = measured["mix"]
+    weights = [entry[0] for entry in mix]
+    records, lock = [], threading.Lock()
+    stop = time.monotonic() + options.load_seconds
+
+    def record(group, status, seconds, expected=200):
+        with lock:
+            records.append((group, seconds * 1000, status != expected))
+
+    def user(seed):
+        chooser = random.Random(seed)
+        browsers = {name: Browser(base, cookie) for name, cookie in measured["cookies"].items()}
+        while time.monotonic() < stop:
+            _, group, name, target = chooser.choices(mix, weights)[0]
+            browser = browsers[name]
+            target = chooser.choice(target) if isinstance(target, list) else target
+            if isinstance(target, str):
+                status, seconds, _ = browser.open(target)
+                record(group, status, seconds)
+                continue
+            status, seconds, page = browser.open(target["url"])
+            record(group, status, seconds)
+            fields = dict(HIDDEN_INPUT.findall(page))
+            status, seconds, _ = browser.open(target["action"], {**fields, **target["data"]})
+            record(group + " POST", status, seconds, expected=302)
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(options.connections)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+
+    def figures(rows):
+        times = sorted(ms for _, ms, _ in rows)
+        return {
+            "requests": len(times),
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[int(len(times) * 0.95)], 1),
+            "errors": sum(error for _, _, error in rows),
+        }
+
+    groups = sorted({group for group, _, _ in records})
+    return {
+        "tool": "Python threads + urllib",
+        "seconds": options.load_seconds,
+        "connections": options.connections,
+        "throughput_rps": round(len(records) / elapsed, 1),
+        **figures(records),
+        "groups": {group: figures([r for r in records if r[0] == group]) for group in groups},
+    }
 
 
 WRK_SCRIPT = """
@@ -468,6 +573,68 @@ def write_docs(results):
                 f"{stats['throughput_rps']} | {stats['p50_ms']} | {stats['p95_ms']} | "
                 f"{stats['errors']} | {stats['worklist_p50_ms']} | {stats['worklist_p95_ms']} |"
             )
+    lines += [
+        "",
+        "## Under load: the realistic mix, gunicorn 2 workers",
+        "",
+        "80 % a district officer's pages (worklist, cases, case pages, volunteers, visits, "
+        "a project), a tenth of them recording a visit through the case page's form (the "
+        "form page, then its POST with the page's CSRF token: *officer form*); 15 % the "
+        "lists of a state officer and HQ; 5 % the reports and the dashboard "
+        "(`scripts/bench_pages.realistic_mix`). Each connection is a user who sends the "
+        "next request when the answer came (Python threads).",
+        "",
+        "| scale | connections | seconds | requests | requests/s | p50 ms | p95 ms | errors |"
+        + " "
+        + " | ".join(f"{g} p50 / p95" for g in MIX_GROUPS)
+        + " |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(MIX_GROUPS),
+    ]
+    for scale, data in scales.items():
+        mix = data["load"].get("mix")
+        if mix:
+            cells = [
+                f"{mix['groups'][g]['p50_ms']} / {mix['groups'][g]['p95_ms']}"
+                if g in mix["groups"]
+                else ""
+                for g in MIX_GROUPS
+            ]
+            lines.append(
+                f"| {scale} | {mix['connections']} | {mix['seconds']} | {mix['requests']:,} | "
+                f"{mix['throughput_rps']} | {mix['p50_ms']} | {mix['p95_ms']} | "
+                f"{mix['errors']} | " + " | ".join(cells) + " |"
+            )
+    lines += [
+        "",
+        "## What each middleware costs",
+        "",
+        "The middleware of `settings.MIDDLEWARE` added one at a time in front of a bare view "
+        '(it answers "ok"), served by Django\'s WSGI handler in one process '
+        "(`scripts/bench_middleware.py`): median ms of a request of a signed-in district "
+        "officer, of the same on a bare page that asks two permissions, and of an anonymous "
+        "request for a bare page open without signing in; *+* is what the middleware "
+        "added, *q* the queries of the request.",
+        "",
+    ]
+    for scale, data in scales.items():
+        rows = data.get("middleware")
+        if not rows:
+            continue
+        lines += [
+            f"### {scale}",
+            "",
+            "| middleware | signed in ms | + | q | permissions ms | q | public ms | + | q |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in rows:
+            lines.append(
+                f"| `{row['middleware']}` | {row['signed_in_ms']} | "
+                f"{row['signed_in_step_ms']:+} | {row['signed_in_queries']} | "
+                f"{row['permissions_ms']} | {row['permissions_queries']} | "
+                f"{row['public_ms']} | {row['public_step_ms']:+} | {row['public_queries']} |"
+            )
+        overhead = rows[-1]["signed_in_ms"] - rows[0]["signed_in_ms"]
+        lines += ["", f"A signed-in bare page: {overhead:.2f} ms over the bare view.", ""]
     notes = results.get("notes")
     if notes:
         lines += ["", "## Notes", "", notes.strip()]
@@ -481,6 +648,12 @@ def main(argv):
     parser.add_argument("--load-seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="Keep a scale's database if filled.")
+    parser.add_argument(
+        "--middleware-requests",
+        type=int,
+        default=1000,
+        help="Requests per middleware chain and kind (scripts/bench_middleware.py).",
+    )
     parser.add_argument(
         "--docs-only", action="store_true", help="Rewrite docs/performance.md from the JSON."
     )
@@ -517,15 +690,20 @@ def measure(argv):
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--middleware-requests", type=int, default=1000)
     options = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "welfare.settings")
     import django
 
     django.setup()
+    from scripts.bench_middleware import measure_middleware, print_table
     from scripts.bench_pages import measure_pages
 
-    Path(options.out).write_text(json.dumps(measure_pages(options.runs, PASSWORD, OFFICE)))
+    measured = measure_pages(options.runs, PASSWORD, OFFICE)
+    measured["middleware"] = measure_middleware(options.middleware_requests)
+    print_table(measured["middleware"])
+    Path(options.out).write_text(json.dumps(measured))
 
 
 if __name__ == "__main__":

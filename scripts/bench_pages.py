@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from homehelp.models import Case, Visit, Volunteer
+from homehelp.models import Case, Service, Visit, Volunteer
 from programs.models import Participation, Project
 from reports import queries
 from welfare.models import Office, Person, Role, User
@@ -129,8 +129,13 @@ def users(password, office):
     officer.set_password(password)
     officer.save()
     officer.groups.set([Group.objects.get(name=Role.DISTRICT_OFFICER)])
+    state, _ = User.objects.get_or_create(username="bench.state", defaults={"state": office.state})
+    state.state = office.state
+    state.set_password(password)
+    state.save()
+    state.groups.set([Group.objects.get(name=Role.STATE_OFFICER)])
     clients = {}
-    for name, user in [("HQ", hq), ("officer", officer)]:
+    for name, user in [("HQ", hq), ("officer", officer), ("state", state)]:
         clients[name] = Client()
         clients[name].force_login(user)
     return clients
@@ -305,8 +310,69 @@ def measure_pages(runs, password, office_code):
             "volunteers": Volunteer.objects.count(),
         },
         "pages": results,
+        "mix": realistic_mix(office),
         "cookies": {name: client.cookies["sessionid"].value for name, client in clients.items()},
     }
+
+
+def realistic_mix(office):
+    """The requests of a working day, by weight (per cent of all requests): 80 % a
+    district officer's pages, of which a tenth records a visit through the case
+    page's form (the form page, then its POST with the page's CSRF token); 15 %
+    the lists of a state officer and HQ; 5 % the reports and the dashboard.
+    Each entry: [weight, group, user, url, or a list of urls picked at random,
+    and for a form the data posted besides the page's hidden fields]."""
+    today = date.today()
+    cases = list(
+        Case.objects.filter(
+            office=office,
+            status=Case.Status.ACTIVE,
+            volunteer__active=True,
+            volunteer__trained_on__isnull=False,
+        )
+        .order_by("pk")
+        .values_list("pk", "volunteer")[:200]
+    )
+    volunteers = list(
+        Volunteer.objects.filter(office=office).order_by("pk").values_list("pk", flat=True)[:200]
+    )
+    project = Project.objects.filter(office=office).order_by("pk").first()
+    service = Service.objects.order_by("pk").first()
+    visit_posts = [
+        {
+            "url": f"/homehelp/cases/{case}/",
+            "action": f"/homehelp/cases/{case}/visits/new/",
+            "data": {
+                "volunteer": volunteer,
+                "visited_on": today.isoformat(),
+                "minutes": 45,
+                "services": service.pk,
+                "notes": "Benchmark visit",
+            },
+        }
+        for case, volunteer in cases[:50]
+    ]
+    officer, state, hq = "officer", "state", "HQ"
+    return [
+        [20, "officer", officer, "/homehelp/"],
+        [10, "officer", officer, "/homehelp/cases/"],
+        [20, "officer", officer, [f"/homehelp/cases/{case}/" for case, _ in cases]],
+        [10, "officer form", officer, visit_posts],
+        [8, "officer", officer, [f"/homehelp/volunteers/{pk}/" for pk in volunteers]],
+        [4, "officer", officer, "/homehelp/visits/"],
+        [8, "officer", officer, project.get_absolute_url()],
+        [3, "state/HQ lists", state, "/homehelp/cases/"],
+        [2, "state/HQ lists", state, "/projects/"],
+        [3, "state/HQ lists", hq, "/projects/"],
+        [2, "state/HQ lists", hq, "/homehelp/cases/?status=active&due=true"],
+        [3, "state/HQ lists", hq, "/homehelp/visits/"],
+        [2, "state/HQ lists", hq, "/homehelp/volunteers/"],
+        [1, "reports", hq, "/reports/projects-by-state/"],
+        [1, "reports", hq, "/reports/home-help/"],
+        [1, "reports", hq, "/reports/monthly/"],
+        [1, "reports", state, f"/reports/projects-by-office/?state={office.state.code}"],
+        [1, "reports", hq, "/"],
+    ]
 
 
 def check_reports():

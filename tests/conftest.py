@@ -86,6 +86,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from django.db import connection
 
     with django_db_blocker.unblock():
+        if not State.objects.exists():
+            pytest.exit(
+                "The kept test database has lost the data its migrations load "
+                "(emptied by a run before tests put it back): run once with --create-db.",
+                returncode=3,
+            )
         _migrated_data.append(connection.creation.serialize_db_to_string())
 
 
@@ -96,8 +102,17 @@ def _migrated_data_restored(request):
     serialized_rollback would do this, but loses its copy when Playwright's event
     loop changes the context of the database connection."""
     if not _transactional(request.node):
+        yield
         return
     request.getfixturevalue("transactional_db")
+    _restore_migrated_data()
+    yield
+    # After transactional_db's flush (its teardown runs first): a kept database
+    # (--reuse-db) is left whole for the next run.
+    _restore_migrated_data()
+
+
+def _restore_migrated_data():
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 

@@ -13,7 +13,8 @@ PAGES = [
     "/projects/", "/projects/new/", "/projects/{project}/", "/projects/{project}/edit/",
     "/projects/{project}/participants/add/", "/projects/{project}/activities/add/",
     "/homehelp/", "/homehelp/cases/", "/homehelp/cases/new/", "/homehelp/cases/{case}/",
-    "/homehelp/cases/{case}/close/", "/homehelp/volunteers/", "/homehelp/volunteers/new/",
+    "/homehelp/cases/{case}/edit/", "/homehelp/visits/{visit}/edit/",
+    "/homehelp/volunteers/{volunteer}/edit/", "/homehelp/cases/{case}/close/", "/homehelp/volunteers/", "/homehelp/volunteers/new/",
     "/homehelp/visits/", "/homehelp/organisations/", "/homehelp/organisations/new/",
     "/reports/", "/reports/projects-by-state/", "/reports/home-help/",
 ]  # fmt: skip
@@ -28,6 +29,8 @@ class Page(HTMLParser):
         self.labels = set()
         self.images_without_alt = 0
         self.svgs = self.svg_titles = 0
+        self.search_boxes = []  # (id, the list it names)
+        self.datalists = set()
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -40,6 +43,10 @@ class Page(HTMLParser):
         elif tag in ("input", "select", "textarea"):
             if attrs.get("type") not in ("hidden", "submit", "button"):
                 self.fields.append((attrs.get("id"), "aria-label" in attrs, attrs.get("name")))
+            if attrs.get("list"):
+                self.search_boxes.append((attrs.get("id"), attrs["list"], attrs))
+        elif tag == "datalist":
+            self.datalists.add(attrs.get("id"))
         elif tag == "img" and not attrs.get("alt"):
             self.images_without_alt += 1
         elif tag == "svg":
@@ -48,17 +55,20 @@ class Page(HTMLParser):
             self.svg_titles += 1
 
 
-@pytest.mark.parametrize("cast", ["officer", "hq"])
+@pytest.mark.parametrize("cast", ["officer", "state_officer", "hq"])
 def test_main_pages_meet_the_basics(client, db, request, cast):
     user = request.getfixturevalue(cast)
     office = request.getfixturevalue("office")
     project = ProjectFactory(office=office, start_date=date(2012, 1, 1))
     ParticipationFactory(project=project, joined_on=date(2012, 2, 1))
-    case = VisitFactory(case__office=office, visited_on=date.today()).case
+    visit = VisitFactory(case__office=office, visited_on=date.today())
+    case = visit.case
     client.force_login(user)
-    checked = 0
+    checked = boxes = 0
     for path in PAGES:
-        response = client.get(path.format(project=project.pk, case=case.pk), follow=True)
+        url = path.format(project=project.pk, case=case.pk, visit=visit.pk,
+                          volunteer=visit.volunteer_id)  # fmt: skip
+        response = client.get(url, follow=True)
         if response.status_code == 403:  # read-only roles have no forms
             continue
         assert response.status_code == 200, path
@@ -72,5 +82,15 @@ def test_main_pages_meet_the_basics(client, db, request, cast):
         assert unlabelled == [], f"{path}: fields without a label: {unlabelled}"
         assert page.images_without_alt == 0, path
         assert page.svg_titles >= page.svgs, f"{path}: a chart without a title"
+        # A search box (welfare.forms.SearchInput) is labelled like any field
+        # above, names a list of suggestions that is on the page, says where its
+        # suggestions come from, and keeps the browser's own autofill out of them.
+        for id_, list_id, attrs in page.search_boxes:
+            assert list_id in page.datalists, f"{path}: #{id_} names no datalist"
+            assert attrs.get("data-suggest", "").startswith("/"), f"{path}: #{id_}"
+            assert attrs.get("autocomplete") == "off", f"{path}: #{id_}"
+            assert attrs.get("data-suggest-count"), f"{path}: #{id_} says nothing to readers"
+        boxes += len(page.search_boxes)
         checked += 1
     assert checked >= 15
+    assert boxes >= (12 if cast == "officer" else 6)  # the lists' filters, the forms

@@ -101,17 +101,31 @@ def table_response(
     return response
 
 
-def records_response(request, file_format, name, columns, records, *, subject=None):
+def records_response(
+    request, file_format, name, columns, records, *, subject=None, list_filter=None
+):
     """A list as the user filtered it, every row: `columns` are declared once, as
     (heading, value) pairs where value(record) gives the cell; `records` a
     queryset, read CHUNK_SIZE rows at a time. `subject` names a list without
     people in the access log ("projects"); a list of people is logged, and its
-    MyKad column decided, by welfare.people.exported, which the view calls first."""
+    MyKad column decided, by welfare.people.exported, which the view calls first.
+    `list_filter` (welfare.filters.ListFilter), the list's filters: the file's
+    name says them (cases-MY-10-PKMD-1005-active.csv), as the reports' files say
+    theirs, and a workbook's second sheet says them in words above who exported it."""
     if subject:
         log_access(request.user, None, subject, action=AccessLog.Action.EXPORT)
     rows = ([value(record) for _, value in columns] for record in records.iterator(CHUNK_SIZE))
     header = [heading for heading, _ in columns]
-    return table_response(file_format, name, header, rows, exported_by=request.user)
+    notes = list_filter.notes() if list_filter else []
+    return table_response(
+        file_format,
+        list_filter.file_name(name) if list_filter else name,
+        header,
+        rows,
+        exported_by=request.user,
+        note_row=not notes,
+        notes=notes,
+    )
 
 
 def _bold(sheet, value, font):

@@ -3,6 +3,11 @@ import secrets
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget
@@ -114,7 +119,9 @@ class VersionedForm(forms.ModelForm):
             mine = getattr(self.cleaned_data[name], "pk", self.cleaned_data[name])
             if mine == getattr(seen, field.attname):
                 theirs = getattr(current, field.attname)
-                self.data[self.add_prefix(name)] = "" if theirs is None else theirs
+                # As the field shows it: a record typed by name (ChoiceByName) as its name.
+                shown = "" if theirs is None else self.fields[name].prepare_value(theirs)
+                self.data[self.add_prefix(name)] = shown
 
 
 class AdminVersionedForm(forms.ModelForm):
@@ -147,6 +154,218 @@ class AdminVersionedForm(forms.ModelForm):
 
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+# --- One of many, typed ----------------------------------------------------------
+
+
+class SearchInput(forms.TextInput):
+    """The text box of a ChoiceByName: static/welfare/forms.js fills its
+    <datalist> with suggestions from the field's suggestions address as the
+    user types, and the browser offers them (keyboard and screen readers
+    included). Without script it is a plain text box, and the server finds
+    what was typed."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+        self.suggest = None  # (URL name, {parameter: value}), reversed when shown
+        self.narrowed_by = ""
+
+    @staticmethod
+    def list_id(name, attrs):
+        return f"{(attrs or {}).get('id') or name}-suggestions"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        shown = context["widget"]["attrs"]
+        shown["list"] = self.list_id(name, shown)
+        if self.suggest:
+            url_name, params = self.suggest
+            given = {key: value for key, value in params.items() if value not in (None, "")}
+            shown["data-suggest"] = reverse(url_name) + (f"?{urlencode(given)}" if given else "")
+        if self.narrowed_by:
+            shown["data-suggest-with"] = self.narrowed_by
+        # Said by screen readers when the suggestions change (static/welfare/forms.js).
+        shown["data-suggest-count"] = _("Suggestions: %s")
+        return context
+
+    def datalist(self, name, attrs):
+        return format_html('<datalist id="{}"></datalist>', self.list_id(name, attrs))
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return super().render(name, value, attrs, renderer) + self.datalist(name, attrs)
+
+
+class ChoiceByName(forms.ModelChoiceField):
+    """One of many records (an office's 400 volunteers, 160 districts), typed
+    by name or code into a SearchInput instead of chosen from a drop-down that
+    would list them all. Each record is typed and suggested as its
+    label_from_instance(): its name, and in parentheses what tells it apart
+    from others of the same name. The typed text is found in the field's
+    queryset (the user's scope): a text that matches no record, or several,
+    is an error that says so; the suggestions (suggestions()) are the same
+    search, so that what is suggested is what is found."""
+
+    widget = SearchInput
+    name_field = "name"
+    code_field = None
+    suggest = None  # the URL name of the suggestions
+    # Records read to decide what a text means: enough to list the ambiguous ones.
+    CANDIDATES = 20
+    default_error_messages = {
+        "invalid_choice": _(
+            "Nothing you may choose matches “%(value)s”. Type part of the name and "
+            "choose one of the suggestions."
+        ),
+        "ambiguous": _("Several match “%(value)s”: %(choices)s. Type one of them in full."),
+    }
+
+    def __init__(self, queryset, *, suggest_params=None, narrowed_by="", **kwargs):
+        """suggest_params: what the suggestions address says besides the text
+        (an office's code); narrowed_by: the name of another field of the form
+        whose value goes along (the state chosen beside an office)."""
+        kwargs.pop("null_label", None)  # django-filter's, for drop-downs
+        super().__init__(queryset, **kwargs)
+        self.widget.suggest = (self.suggest, suggest_params or {})
+        self.widget.narrowed_by = narrowed_by
+
+    def name_of(self, record):
+        for part in self.name_field.split("__"):
+            record = getattr(record, part)
+        return record
+
+    def label_from_instance(self, record):
+        return str(self.name_of(record))
+
+    def detail_of(self, record):
+        """Shown beside a suggestion, not typed: where the record belongs."""
+        return ""
+
+    def matching(self, text):
+        """A Q of the records the text may mean: every word in the name (a
+        label's parentheses left out), or the code."""
+        core = text.split(" (")[0].split()
+        if not core:
+            return Q(pk__in=[])
+        found = Q()
+        for word in core:
+            found &= Q(**{f"{self.name_field}__icontains": word})
+        if self.code_field:
+            found |= Q(**{f"{self.code_field}__iexact": core[0]})
+        return found
+
+    def candidates(self, text, limit, *, by_id=False):
+        """by_id: a text of digits may also be a record's id (what a form sent
+        before it had a search box, a script's post, an old bookmark)."""
+        if not text:
+            return list(self.queryset.order_by(self.name_field, "pk")[:limit])
+        found = self.matching(text)
+        if by_id and text.isdigit() and len(text) < 18:
+            # Digits are an id or a code, not a part of a name.
+            found = Q(pk=int(text))
+            if self.code_field:
+                found |= Q(**{f"{self.code_field}__iexact": text})
+        return list(self.queryset.filter(found).order_by(self.name_field, "pk")[:limit])
+
+    def suggestions(self, text, limit):
+        """(value, detail) of the first `limit` records the text may mean, and
+        whether there are more: for the suggestions' JSON."""
+        found = self.candidates(" ".join(text.split()), limit + 1)
+        shown = [(self.label_from_instance(r), self.detail_of(r)) for r in found[:limit]]
+        return shown, len(found) > limit
+
+    def find(self, text):
+        candidates = self.candidates(text, self.CANDIDATES + 1, by_id=True)
+        wanted = text.casefold()
+        core = text.split(" (")[0].strip().casefold()
+        for same in (
+            lambda r: self.label_from_instance(r).casefold() == wanted,
+            lambda r: self.code_field and getattr(r, self.code_field).casefold() == wanted,
+            lambda r: str(self.name_of(r)).casefold() == core,
+            lambda r: str(r.pk) == text,
+        ):
+            exact = [record for record in candidates if same(record)]
+            if exact:
+                candidates = exact
+                break
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], "invalid_choice", {"value": text}
+            )
+        choices = "; ".join(self.label_from_instance(r) for r in candidates[: self.CANDIDATES])
+        raise forms.ValidationError(
+            self.error_messages["ambiguous"], "ambiguous", {"value": text, "choices": choices}
+        )
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, self.queryset.model):
+            return value
+        if isinstance(value, int):  # an initial value given by its id (a disabled field)
+            return self.queryset.filter(pk=value).first()
+        text = " ".join(str(value).split())
+        return self.find(text) if text else None
+
+    def prepare_value(self, value):
+        """The text of the record in the box: a record as its label, an id
+        (a form's initial value) looked up in the queryset."""
+        if isinstance(value, self.queryset.model):
+            return self.label_from_instance(value)
+        if isinstance(value, int):
+            record = self.queryset.filter(pk=value).first()
+            return self.label_from_instance(record) if record else ""
+        return value
+
+
+class OfficeChoice(ChoiceByName):
+    code_field = "code"
+    suggest = "suggest-offices"
+
+    def detail_of(self, office):
+        return f"{office.code} · {office.state}"
+
+
+class DistrictChoice(ChoiceByName):
+    code_field = "code"
+    suggest = "suggest-districts"
+
+    def detail_of(self, district):
+        return str(district.state)
+
+
+class ConstituencyChoice(ChoiceByName):
+    """Typed as "P.106 Damansara" (its code and name, as printed), or either."""
+
+    code_field = "code"
+    suggest = "suggest-constituencies"
+
+    def label_from_instance(self, constituency):
+        return str(constituency)
+
+    def matching(self, text):
+        words = text.split()
+        if words and words[0].upper().startswith("P."):
+            return Q(code__iexact=words[0]) | super().matching(" ".join(words[1:]))
+        return super().matching(text)
+
+    def detail_of(self, constituency):
+        return str(constituency.state)
+
+
+def suggestions_response(request, field):
+    """The JSON of a ChoiceByName's suggestions for the text `q`: at most
+    SUGGESTIONS of them, one query. The field's queryset is the scope."""
+    shown, more = field.suggestions(request.GET.get("q", "")[:100], SUGGESTIONS)
+    return JsonResponse(
+        {"results": [{"value": value, "label": detail} for value, detail in shown], "more": more}
+    )
+
+
+SUGGESTIONS = 20
+
 PERSON_DETAILS = ["name", "date_of_birth", "sex", "phone", "address", "postcode"]
 
 

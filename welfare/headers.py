@@ -31,6 +31,13 @@ def public_paths():
     return {reverse("stats"), reverse("about")}
 
 
+def session_read(request):
+    """Whether the request read its session (and so may show a signed-in
+    user's data): a page that did not shows nothing of anyone's."""
+    session = getattr(request, "session", None)
+    return session is not None and session.accessed
+
+
 class PrivacyHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -39,8 +46,9 @@ class PrivacyHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if (
-            request.user.is_authenticated
-            and "Cache-Control" not in response.headers
+            "Cache-Control" not in response.headers
+            and session_read(request)
+            and request.user.is_authenticated
             and request.path not in public_paths()
         ):
             add_never_cache_headers(response)

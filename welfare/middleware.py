@@ -11,6 +11,7 @@ from datetime import MAXYEAR, MINYEAR, date
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
@@ -84,11 +85,41 @@ def remember_sign_in_time(sender, request, user, **kwargs):
         request.session[SIGNED_IN_AT] = request.session[SEEN_AT] = int(time.time())
 
 
+def is_public(view_func):
+    """A view open without signing in (@login_not_required)."""
+    return not getattr(view_func, "login_required", True)
+
+
+def is_public_page(request, view_func):
+    """A public view outside the admin: the admin's views are marked
+    @login_not_required by Django, which asks for the sign-in itself."""
+    return is_public(view_func) and "admin" not in request.resolver_match.namespaces
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's, looking at the view's @login_not_required before the user:
+    Django's reads the session and the user first, for public pages too."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if is_public(view_func):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
 class SignInPolicyMiddleware:
+    """The sign-in's limits and the second factor, checked before a view that
+    needs a signed-in user. Public pages (@login_not_required: the sign-in
+    page, the statistics...) are served without reading the session for it."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if is_public_page(request, view_func):
+            return None
         user = request.user
         if user.is_authenticated:
             now = int(time.time())
@@ -104,7 +135,7 @@ class SignInPolicyMiddleware:
                 and request.path not in self.open_before_second_factor()
             ):
                 return redirect_to_login(request.get_full_path(), reverse("second-factor"))
-        return self.get_response(request)
+        return None
 
     @staticmethod
     def open_before_second_factor():
@@ -165,6 +196,10 @@ class RefuseUnreadableInputMiddleware:
         ):
             # Answered by handler400 (welfare.views.bad_request), logged as a warning.
             raise BadRequest("A control character in a parameter or form field.")
-        if request.path.startswith(reverse("admin:index")) and has_impossible_dates(request.GET):
+        if request.GET and has_impossible_dates(request.GET) and self.in_admin(request):
             raise BadRequest("An admin date outside the calendar.")
         return self.get_response(request)
+
+    @staticmethod
+    def in_admin(request):
+        return request.path.startswith(reverse("admin:index"))

@@ -1,3 +1,4 @@
+import time
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -113,6 +114,10 @@ class Constituency(models.Model):
         return f"{self.code} {self.name}"
 
 
+def new_roles_stamp():
+    return time.time_ns()
+
+
 class User(AbstractUser):
     office = models.ForeignKey(
         Office,
@@ -135,6 +140,9 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=5, blank=True, help_text=_("Chosen in the page header.")
     )
+    # Set anew whenever the user's groups or permissions change: the key under
+    # which each process keeps the roles it read (welfare.roles.roles_of).
+    roles_changed = models.BigIntegerField(default=new_roles_stamp, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -168,7 +176,9 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self):
-        return set(self.groups.values_list("name", flat=True))
+        from welfare.roles import roles_of  # welfare.roles needs the User model
+
+        return roles_of(self).names
 
     @property
     def is_volunteer(self):
@@ -230,7 +240,7 @@ class User(AbstractUser):
         return self.office if self.is_district_officer else None
 
 
-def office_scope(user, path):
+def office_scope_for(user, path):
     """Like User.office_scope, but also for AnonymousUser."""
     if not user.is_authenticated:
         return Q(pk__in=[])
@@ -255,7 +265,7 @@ class ScopedQuerySet(models.QuerySet):
     office_path = "office"
 
     def visible_to(self, user):
-        scope = office_scope(user, self.office_path)
+        scope = office_scope_for(user, self.office_path)
         if user.is_authenticated and user.is_active and user.is_volunteer:
             scope = self.assigned_to(user)
         return self.filter(scope)
@@ -283,7 +293,7 @@ class PersonQuerySet(models.QuerySet):
             return self.none()
         if user.is_active and user.sees_all_offices:
             return self
-        scope = office_scope(user, "office")
+        scope = office_scope_for(user, "office")
         for relation in Person._meta.related_objects:
             related = relation.related_model._default_manager.all()
             if isinstance(related, ScopedQuerySet):

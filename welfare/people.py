@@ -130,6 +130,20 @@ class Disclosure:
         return mask_mykad(person.mykad)
 
 
+def told_apart(user, person):
+    """What tells a person apart from others of the same name where a form
+    offers them by name (a volunteer typed into a visit or a case): the year of
+    birth and the last four digits of the MyKad, which everyone who may see the
+    person is shown (the masked MyKad), never a phone or an address. A
+    volunteer's account is shown no MyKad at all."""
+    parts = []
+    if person.birth_year:
+        parts.append(_("born %(year)s") % {"year": person.birth_year})
+    if person.mykad and not is_volunteer(user):
+        parts.append(_("MyKad …%(digits)s") % {"digits": person.mykad[-4:]})
+    return ", ".join(str(part) for part in parts)
+
+
 def is_volunteer(user):
     return user.is_authenticated and user.is_volunteer
 

@@ -1,14 +1,26 @@
 """What each role reaches: the checks of every page that reads or writes a
-record, and the pages a volunteer's account may open. Which model permissions
-each role holds is granted by each app's data migrations (0003_*)."""
+record, the pages a volunteer's account may open, and a user's roles and
+permissions read once per process rather than on every request. Which model
+permissions each role holds is granted by each app's data migrations (0003_*)."""
 
+import functools
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from django.contrib.auth import get_permission_codename
+from django.contrib.auth import get_permission_codename, get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_migrate, post_save, pre_delete
+from django.dispatch import receiver
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from welfare.middleware import is_public_page
+from welfare.models import new_roles_stamp
 
 
 def require_permission(user, action, model):
@@ -55,15 +67,156 @@ class VolunteerPagesMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.is_volunteer):
-            return None
         match = request.resolver_match
         if getattr(view_func, "volunteer_page", False) or match.view_name in self.ACCOUNT_PAGES:
             return None
-        if not getattr(view_func, "login_required", True) and "admin" not in match.namespaces:
+        if is_public_page(request, view_func):  # before the user: no session read for it
             return None
-        raise PermissionDenied
+        user = request.user
+        if user.is_authenticated and user.is_volunteer:
+            raise PermissionDenied
+        return None
+
+
+# --- A user's roles and permissions, read once per process -------------------
+#
+# Every signed-in request asked the database for the user's groups (the roles
+# decide what the user sees) and a page with buttons for their permissions (two
+# queries more). They are read once per process and user instead, and kept under
+# the user's `roles_changed` stamp, which every change of the user's groups,
+# their permissions or a group's permissions sets anew (the receivers below, in
+# the change's transaction). The users row is read on every request anyway: a
+# changed stamp is a key this process has not seen, so a change reaches every
+# server at its next request, and a cached entry cannot outlive the roles it
+# was read from. The stamp is a time in nanoseconds, not a counter, so that a
+# change rolled back cannot give its stamp to a later, different change.
+
+
+class Roles(NamedTuple):
+    names: frozenset  # the names of the user's groups (welfare.models.Role)
+    permissions: frozenset  # "app_label.codename", the user's own and their groups'
+
+
+def roles_of(user):
+    return _read_roles(user.pk, user.roles_changed)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _read_roles(user_pk, roles_changed):
+    names = Group.objects.filter(user=user_pk).values_list("name", flat=True)
+    permissions = (
+        Permission.objects.filter(Q(group__user=user_pk) | Q(user=user_pk))
+        .values_list("content_type__app_label", "codename")
+        .distinct()
+    )
+    return Roles(frozenset(names), frozenset(f"{app}.{codename}" for app, codename in permissions))
+
+
+class RolesBackend(ModelBackend):
+    """Django's ModelBackend, answering has_perm() from roles_of(): no queries
+    on a request whose user's roles this process has read before."""
+
+    def get_user(self, user_id):
+        """The request's user, with the office and state that every page's
+        menu names (one query, not three)."""
+        User = get_user_model()
+        try:
+            user = User._default_manager.select_related("office", "state").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if user_obj.is_superuser:  # every permission, as ModelBackend lists them
+            return super().get_all_permissions(user_obj)
+        return set(roles_of(user_obj).permissions)
+
+
+def roles_changed(users):
+    """Gives these users (a queryset) a new stamp: their roles are read again."""
+    stamp = new_roles_stamp()
+    users.update(roles_changed=stamp)
+    return stamp
+
+
+def forget_roles(user, stamp):
+    """A User object whose roles changed under it reads them again."""
+    user.roles_changed = stamp
+    user.__dict__.pop("role_names", None)
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
+def users_in_groups(groups):
+    return get_user_model().objects.filter(groups__in=groups)
+
+
+@receiver(m2m_changed, sender=get_user_model().groups.through)
+@receiver(m2m_changed, sender=get_user_model().user_permissions.through)
+def user_roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """user.groups or user.user_permissions changed (or group.user_set,
+    permission.user_set: `reverse`)."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    User = get_user_model()
+    if not reverse:
+        forget_roles(instance, roles_changed(User.objects.filter(pk=instance.pk)))
+    elif action == "pre_clear":  # the users are gone by post_clear
+        field = "groups" if isinstance(instance, Group) else "user_permissions"
+        roles_changed(User.objects.filter(**{field: instance}))
+    else:
+        roles_changed(User.objects.filter(pk__in=pk_set))
+
+
+@receiver(m2m_changed, sender=Group.permissions.through)
+def group_permissions_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if not reverse:
+        roles_changed(users_in_groups([instance.pk]))
+    elif action == "pre_clear":
+        roles_changed(users_in_groups(instance.group_set.all()))
+    else:
+        roles_changed(users_in_groups(pk_set))
+
+
+@receiver(post_save, sender=Group)
+def group_saved(sender, instance, created, **kwargs):
+    """A renamed group is another role (or none)."""
+    if not created:
+        roles_changed(users_in_groups([instance.pk]))
+
+
+@receiver(pre_delete, sender=Group)
+def group_deleted(sender, instance, **kwargs):
+    # In the deletion's transaction, before its rows and their links go.
+    roles_changed(users_in_groups([instance.pk]))
+
+
+@receiver(pre_delete, sender=Permission)
+def permission_deleted(sender, instance, **kwargs):
+    User = get_user_model()
+    roles_changed(
+        User.objects.filter(Q(groups__permissions=instance) | Q(user_permissions=instance))
+    )
+
+
+@receiver(post_migrate)
+def migrated(sender, using, apps=None, **kwargs):
+    """Data migrations grant permissions without sending the signals above."""
+    if sender.label != "welfare":
+        return
+    User = apps.get_model("welfare", "User") if apps else get_user_model()
+    if any(field.name == "roles_changed" for field in User._meta.fields):
+        User.objects.using(using).update(roles_changed=new_roles_stamp())
+
+
+@receiver(user_logged_in)
+def read_roles_at_sign_in(sender, user, **kwargs):
+    """The sign-in's process reads them now, not on the first page."""
+    roles_of(user)
 
 
 # --- The menu -------------------------------------------------------------------

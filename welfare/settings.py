@@ -56,7 +56,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Django's LoginRequiredMiddleware, which reads no session for a public page.
+    "welfare.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # A control character in a parameter or form field, an admin date beyond 9998: 400.
     "welfare.middleware.RefuseUnreadableInputMiddleware",
@@ -95,7 +96,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A reused connection is tested (SELECT 1) before a request's first query, so that a
+# database restart or a dropped connection costs no request an error; one round trip
+# per request (see docs/performance-notes.md).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 # A request that writes either commits whole or changes nothing.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -114,6 +118,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 else:
     # SQLite (a laptop) builds the covering indexes without their extra columns.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# Behind PgBouncer in transaction mode, a server-side cursor (an export's rows read
+# a chunk at a time) cannot outlive its transaction: DISABLE_SERVER_SIDE_CURSORS=true
+# then reads each export's rows at once (see the README, "More than one server").
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DISABLE_SERVER_SIDE_CURSORS", default=False
+)
+# An optional read replica of the primary (streaming replication), read by the
+# reports, the dashboards, the exports and /stats/ (welfare.replica). The tests run
+# on one database: the replica is then the primary's mirror.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": DATABASES["default"]["CONN_HEALTH_CHECKS"],
+        # It is only read: no transaction around a request.
+        "ATOMIC_REQUESTS": False,
+        # The exports read from it: it may be reached directly, with server-side cursors,
+        # while the primary is behind a transaction-mode pool.
+        "DISABLE_SERVER_SIDE_CURSORS": env.bool(
+            "DATABASE_REPLICA_DISABLE_SERVER_SIDE_CURSORS",
+            default=DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
+DATABASE_ROUTERS = ["welfare.replica.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo serves several browsers and an import at once (`make run`): in WAL
     # mode readers do not wait for the writer; every transaction takes the write
@@ -137,7 +170,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the user's permissions read once per process.
+    "welfare.roles.RolesBackend",
 ]
 # Five wrong passwords for one user name from one address lock that pair out for 15
 # minutes; fifty for any user names lock the address (welfare.sign_in.LockoutHandler).

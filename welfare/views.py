@@ -19,12 +19,21 @@ from django.views.i18n import set_language
 
 from welfare import people
 from welfare.audit import history_in_words
-from welfare.forms import PasswordResetForm, PersonForm
-from welfare.models import Person
+from welfare.forms import (
+    ConstituencyChoice,
+    DistrictChoice,
+    OfficeChoice,
+    PasswordResetForm,
+    PersonForm,
+    suggestions_response,
+)
+from welfare.models import Constituency, District, Office, Person, office_scope_for
+from welfare.replica import reads_from_replica
 from welfare.roles import get_in_scope, get_to_change, volunteer_page
 
 
 @volunteer_page
+@reads_from_replica
 def home(request):
     if request.user.is_volunteer:
         return redirect("homehelp:my")
@@ -231,3 +240,34 @@ def server_error(request):
         page = loader.get_template("503.html").render()
         return HttpResponse(page, status=503, headers={"Retry-After": "30"})
     return defaults.server_error(request)
+
+
+# --- Suggestions for the search boxes of forms and filters -------------------
+
+
+def offices_read_by(request):
+    """The offices the user may read (User.office_scope), of the state whose
+    code the address gives if it gives one."""
+    offices = Office.objects.filter(office_scope_for(request.user, ""))
+    if state := request.GET.get("state"):
+        offices = offices.filter(state__code=state)
+    return offices
+
+
+def suggest_offices(request):
+    offices = offices_read_by(request).select_related("state")
+    return suggestions_response(request, OfficeChoice(offices))
+
+
+def suggest_districts(request):
+    """The districts of the offices the user may read."""
+    districts = District.objects.filter(offices__in=offices_read_by(request))
+    districts = districts.distinct().select_related("state")
+    return suggestions_response(request, DistrictChoice(districts))
+
+
+def suggest_constituencies(request):
+    """The constituencies of the states of the offices the user may read."""
+    states = offices_read_by(request).values("state")
+    constituencies = Constituency.objects.filter(state__in=states).select_related("state")
+    return suggestions_response(request, ConstituencyChoice(constituencies))

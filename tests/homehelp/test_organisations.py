@@ -174,7 +174,7 @@ def test_an_office_picks_any_national_organisation_or_its_own_for_volunteers(
         data = volunteer_data(organization, mykad=make_mykad(organization.pk + 910))
         assert client.post("/homehelp/volunteers/new/", data).status_code == 302
     response = client.post("/homehelp/volunteers/new/", volunteer_data(neighbours))
-    assert "Select a valid choice" in str(response.context["form"].errors["organization"])
+    assert "Nothing you may choose matches" in str(response.context["form"].errors["organization"])
     assert set(Volunteer.objects.values_list("organization__name", flat=True)) == {
         national.name,
         own.name,

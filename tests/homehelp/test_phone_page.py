@@ -233,12 +233,13 @@ def test_the_phone_pages_run_a_fixed_number_of_queries(
     on_phone, me, django_assert_max_num_queries, rows
 ):
     cases = [case_for(me, f"Client {n}", last_visit=TODAY - timedelta(days=n)) for n in range(rows)]
-    # session, user, groups, the volunteer, the cases with their clients and
+    # session, user, the volunteer, the cases with their clients and
     # concerns, the access log, this week's visits + the request's savepoint
-    with django_assert_max_num_queries(9):
+    # (the user's groups are read once per process: welfare.roles)
+    with django_assert_max_num_queries(8):
         assert on_phone.get("/homehelp/my/").status_code == 200
-    # session, user, groups, the volunteer, the case, the access log, the clients
+    # session, user, the volunteer, the case, the access log, the clients
     # shown contact details (welfare.people), the form's services, needs, visits
     # with their volunteers, their services + the request's savepoint
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12):
         assert on_phone.get(f"/homehelp/my/cases/{cases[0].pk}/").status_code == 200

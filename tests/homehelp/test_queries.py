@@ -1,8 +1,9 @@
 """Query counts stay the same with 1 and 50 rows: every list, detail and the
 worklist fetches related rows with joins, prefetches and aggregates, never per row.
 
-Every request starts with 2 queries: the session and the user. The role checks
-(groups) and permissions add one each where the page asks for them."""
+Every request starts with 2 queries: the session and the user (with the office
+and state the menu names). The user's roles and permissions are read once per
+process (welfare.roles), not per request."""
 
 from datetime import date, timedelta
 
@@ -37,23 +38,21 @@ def add_rows(office, rows):
 
 
 # page -> the most queries it may run, whatever the number of rows. Every page
-# starts with 4: session, user, the user's groups (scope), the user's office
-# (role in the menu); checking permissions costs 2 (user's and groups').
+# starts with 2: the session and the user with its office and state.
 PAGES = {
-    # 4 + overdue, concerns, waiting, over caseload, quiet counts + overdue and
-    # concern rows + open referrals + visits to confirm + permissions + the
+    # 2 + overdue, concerns, waiting, over caseload, quiet counts + overdue and
+    # concern rows + open referrals + visits to confirm + the
     # office's month (its months of projects and of visits, the time of the
     # figures: reports.templatetags)
-    "worklist": ("/homehelp/", 18),
-    # 4 + count, page, volunteer choices of the filter + permissions
-    "case-list": ("/homehelp/cases/", 9),
-    # 4 + count, page, organisation choices of the filter + permissions
-    "volunteer-list": ("/homehelp/volunteers/", 9),
-    # 4 + count, page, services of the page's visits, volunteer choices of the
-    # filter + permissions (the menu)
-    "visit-list": ("/homehelp/visits/", 10),
-    # 4 + count, page + permissions
-    "organization-list": ("/homehelp/organisations/", 8),
+    "worklist": ("/homehelp/", 14),
+    # 2 + count, page, volunteer choices of the filter
+    "case-list": ("/homehelp/cases/", 5),
+    # 2 + count, page, organisation choices of the filter
+    "volunteer-list": ("/homehelp/volunteers/", 5),
+    # 2 + count, page, services of the page's visits, volunteer choices of the filter
+    "visit-list": ("/homehelp/visits/", 6),
+    # 2 + count, page
+    "organization-list": ("/homehelp/organisations/", 4),
 }
 
 
@@ -73,15 +72,15 @@ def test_lists_and_worklist_run_a_fixed_number_of_queries(
 
 def detail_urls(records):
     return {
-        # 4 + case, needs, visits, their services + permissions + the quick visit
-        # form's volunteer and service choices + access log + the case's history
+        # 2 + case, needs, visits, their services + the quick visit form's
+        # volunteer and service choices + access log + the case's history
         # + visits to confirm + referrals
-        "case": (records["case"].get_absolute_url(), 16),
-        # 4 + volunteer, open cases, recent visits, their services + permissions
+        "case": (records["case"].get_absolute_url(), 12),
+        # 2 + volunteer, open cases, recent visits, their services
         # + the volunteer's history + access log
-        "volunteer": (records["volunteer"].get_absolute_url(), 12),
-        # 4 + organisation, its volunteers + permissions
-        "organization": (records["organization"].get_absolute_url(), 8),
+        "volunteer": (records["volunteer"].get_absolute_url(), 8),
+        # 2 + organisation, its volunteers
+        "organization": (records["organization"].get_absolute_url(), 4),
     }
 
 

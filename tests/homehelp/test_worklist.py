@@ -1,6 +1,7 @@
 """The officer's worklist: the overdue rule at its boundaries, each figure, and
 the filtered list each figure links to."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -176,9 +177,16 @@ def test_visit_list_counts_visits_only_up_to_a_limit(client, hq, volunteer, monk
     assert len(response.context["page_obj"]) == 12
 
 
-def test_volunteer_filter_is_offered_within_one_office_only(client, officer, hq, volunteer):
-    client.force_login(officer)
-    assert '<select name="volunteer"' in client.get("/homehelp/cases/").text
-    client.force_login(hq)
-    assert '<select name="volunteer"' not in client.get("/homehelp/cases/").text
-    assert '<select name="volunteer"' not in client.get("/homehelp/visits/").text
+def test_volunteer_filter_is_a_search_box_that_lists_nobody(client, officer, hq, volunteer):
+    """The volunteer filter suggests names as they are typed (welfare.forms.SearchInput):
+    the page lists no volunteer, so that it stays small at any scope, and HQ gets it too."""
+    for user in (officer, hq):
+        client.force_login(user)
+        for url in ("/homehelp/cases/", "/homehelp/visits/"):
+            text = client.get(url).text
+            assert '<select name="volunteer"' not in text
+            box = re.search(r'<input type="text" name="volunteer"[^>]*>', text)[0]
+            assert 'data-suggest="/homehelp/volunteers/suggest/"' in box
+            assert 'list="id_volunteer-suggestions"' in box
+            assert '<datalist id="id_volunteer-suggestions"></datalist>' in text
+            assert volunteer.person.name not in text

@@ -22,7 +22,7 @@ from tests.imports.conftest import (
     participant_rows,
     upload,
 )
-from welfare import imports, mykad
+from welfare import imports, mykad, roles
 from welfare.models import Person, StagedImport
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,7 @@ def forget_everything_process_local(monkeypatch, tmp_path):
         mykad.compact,
         mykad.mykad_fault,
         mykad.place_of_birth,
+        roles._read_roles,
     ):
         cached.cache_clear()
     for cache in caches.all():

@@ -136,14 +136,15 @@ def test_a_conflict_on_a_record_loaded_without_history_still_explains(client, of
 
 
 # page -> the most queries it may run (including the request's savepoint and its
-# release), the same with 1 and with 20 of the rows the page lists or offers.
+# release), the same with 1 and with 20 of the rows the page lists or offers. The
+# user's roles and permissions are read once per process (welfare.roles): none here.
 EDIT_PAGES = {
     # with the reveals of the full MyKad, and the person's records of each kind
-    "person": 16,
-    "person-edit": 10,  # with the access log
-    "person-delete": 12,
-    "case-edit": 13,
-    "project-edit": 14,
+    "person": 12,
+    "person-edit": 6,  # with the access log
+    "person-delete": 8,
+    "case-edit": 9,
+    "project-edit": 10,
 }
 
 

@@ -86,9 +86,8 @@ def test_home_queries_do_not_grow_with_rows(
     hq = UserFactory(role=Role.HQ)
     client.force_login(hq)
     client.get("/")  # a session's first request may renew it
-    # session, user, groups, the savepoint and its release (5); the months of
+    # session, user, the savepoint and its release (4); the months of
     # projects and visits, the offices to follow up, the time of the figures (4)
-    # + the menu's permissions, the user's and the groups' (2)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         assert client.get("/").status_code == 200
     assert Case.objects.count() == rows

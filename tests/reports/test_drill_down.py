@@ -259,32 +259,28 @@ def test_drill_down_queries_do_not_grow_with_rows(
     refresh()
     client.force_login(hq)
     client.get(BY_OFFICE)  # a session's first request may renew it
-    # session, user, groups, the savepoint and its release (5); the state asked
+    # session, user, the savepoint and its release (4); the state asked
     # for, the offices the user reads, the offices' months and days, every office
     # (which level counts the TOTAL), the state's months and days, the time of
     # the figures (8); the states of the filter's drop-down (1)
     params = {"as_of": AS_OF, "state": "MY-10"}
-    # + the menu's permissions, the user's and the groups' (2)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(13):
         assert client.get(BY_OFFICE, params).status_code == 200
     # the same but the drop-down, and the export in the access log
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         assert read_csv(client.get(BY_OFFICE, {**params, "format": "csv"}))[-1][
             "participants"
         ] == str(rows)
     # the state, the offices, their figures, every office, the state's figures,
     # the time, the drop-down's states (7)
-    # + the menu's permissions, the user's and the groups' (2)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         assert client.get(HOME_HELP_BY_OFFICE, {"year": 2024, "state": "MY-10"}).status_code == 200
     # the organisations' figures, the nation's, the organisations, the time (4)
-    # + the menu's permissions, the user's and the groups' (2)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         assert client.get(BY_ORGANISATION, {"year": 2024}).status_code == 200
     # the state, the constituencies' figures, their active cases, the state's
     # figures, the constituencies, the time, the drop-down's states (7)
-    # + the menu's permissions, the user's and the groups' (2)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         assert (
             client.get("/reports/constituencies/", {"year": 2024, "state": "MY-10"}).status_code
             == 200

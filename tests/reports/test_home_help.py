@@ -166,16 +166,15 @@ def test_queries_do_not_grow_with_rows(
     refresh()
     client.force_login(hq)
     client.get(URL, {"year": 2024})  # a session's first request may renew it
-    # session, user, groups; the states' figures, the nation's, the states, the
+    # session, user; the states' figures, the nation's, the states, the
     # time of the figures; visits by service and the services; the active cases
     # by constituency and office, the constituencies, the offices
     # + the savepoint each request runs in (ATOMIC_REQUESTS) and its release
-    # + the menu's permissions, the user's and the groups' (2)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(13):
         assert client.get(URL, {"year": 2024}).status_code == 200
-    # the session's 3 (with the groups: volunteers reach no report, welfare.roles)
-    # and the savepoint's 2; the table's 4
-    with django_assert_num_queries(10):
+    # the session's 2 (the user's groups, which keep volunteers from reports, are
+    # read once per process: welfare.roles) and the savepoint's 2; the table's 4
+    with django_assert_num_queries(9):
         assert read_csv(client.get(URL, {"year": 2024, "format": "csv"}))[-1]["visits"] == str(rows)
 
 

@@ -135,15 +135,14 @@ def test_queries_do_not_grow_with_rows(
     refresh()
     client.force_login(hq)
     client.get(URL)  # a session's first request may renew it
-    # session, user, groups, the savepoint and its release (5); the office, its
+    # session, user, the savepoint and its release (4); the office, its
     # months of projects and of visits, the time of the figures, the states of
     # the filter's drop-down (5)
     params = {"from": "2024-01", "to": "2024-12", "office": far_office.code}
-    # + the menu's permissions, the user's and the groups' (2)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         assert client.get(URL, params).status_code == 200
     # the same but the drop-down, and the export in the access log
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(URL, {**params, "format": "csv"})
     assert list(csv.DictReader(io.StringIO(response.getvalue().decode())))[2][
         "participants_joined"

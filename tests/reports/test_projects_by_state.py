@@ -176,16 +176,15 @@ def test_queries_do_not_grow_with_rows(
     refresh()
     client.force_login(hq)
     client.get(URL, {"as_of": AS_OF})  # a session's first request may renew it
-    # session, user, groups; the states' months and days, the nation's months and
+    # session, user; the states' months and days, the nation's months and
     # days, the states, the time of the figures
     # + the savepoint each request runs in (ATOMIC_REQUESTS) and its release
-    # + the menu's permissions, the user's and the groups' (2)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(10):
         response = client.get(URL, {"as_of": AS_OF})
     assert response.status_code == 200
-    # the same, and the groups (volunteers reach no report, welfare.roles): the
-    # file says the time of its figures
-    with django_assert_num_queries(12):
+    # the same, and the access log of the export: the file says the time of
+    # its figures
+    with django_assert_num_queries(11):
         rows_read = read_csv(client.get(URL, {"as_of": AS_OF, "format": "csv"}))
     assert rows_read[-1]["participants"] == str(rows)
 

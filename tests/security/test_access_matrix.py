@@ -80,8 +80,6 @@ NATIONAL_ACCESS = {
 }
 # Who may open the "new case" form at all (its volunteer box is checked per record).
 OPENS_CREATE_FORMS = {"officer_a", "officer_b", "officer_c", "administrator"}
-# Who gets the lists' volunteer filter box: it is offered within one office only.
-HAS_VOLUNTEER_FILTER = {"officer_a", "officer_b", "officer_c"}
 
 # Per kind of action and access: (expected status, record shown). A status set
 # allows either; shown None means "not checked" (a write form's own content).
@@ -222,7 +220,6 @@ def attempts_for(label, records):
     visit_traces = [visit.notes, f'id="visit-{visit.pk}"', f'#visit-{visit.pk}"']
     organization_traces = [organization.name]
     national_traces = [national.name]
-    volunteer_box = r'<select name="volunteer"[^>]*>.*?</select>'
 
     project_post = {
         "name": f"Projek {word}",
@@ -320,12 +317,14 @@ def attempts_for(label, records):
         ("volunteer", "edit post", "post", "post", f"/homehelp/volunteers/{volunteer.pk}/edit/",
          {"organization": national.pk, "trained_on": "2020-01-01", "active": "on",
           "max_cases": 5}, volunteer_traces),
-        ("volunteer", "select box: case filter", "office filter", "get", "/homehelp/cases/",
-         None, [volunteer.person.name], volunteer_box),
-        ("volunteer", "select box: visit filter", "office filter", "get", "/homehelp/visits/",
-         None, [volunteer.person.name], volunteer_box),
-        ("volunteer", "select box: new case form", "create form", "get", "/homehelp/cases/new/",
-         None, [volunteer.person.name], volunteer_box),
+        # The forms' and filters' search boxes list nobody: their suggestions do.
+        ("volunteer", "suggestions", "list", "get",
+         f"/homehelp/volunteers/suggest/?q={word}", None, [volunteer.person.name]),
+        ("volunteer", "suggestions of its office for a form", "list", "get",
+         f"/homehelp/volunteers/suggest/?q={word}&office={office.code}&available=1", None,
+         [volunteer.person.name]),
+        ("organisation", "suggestions", "list", "get",
+         f"/homehelp/organisations/suggest/?q={word}", None, organization_traces),
         # case
         ("case", "list", "list", "get", "/homehelp/cases/", None, case_traces),
         ("case", "search", "list", "get", f"/homehelp/cases/?q={word}", None, case_traces),
@@ -397,9 +396,6 @@ def expected(principal, label, record_type, kind):
     if kind == "create form":
         # The page opens for those who may create; the box lists only their own office.
         return (200 if principal in OPENS_CREATE_FORMS else 403, access == KEEP)
-    if kind == "office filter":
-        status, shown = OUTCOMES["list"][access]
-        return (status, shown and principal in HAS_VOLUNTEER_FILTER)
     return OUTCOMES[kind][access]
 
 
@@ -469,7 +465,7 @@ def test_access_matrix(world, principal):
     user = world["principals"][principal]
     client = Client()
     if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="welfare.roles.RolesBackend")
     pages = {}  # reads are asked once per URL, and judged for every office's records
     problems = []
     for label, records in world["offices"].items():

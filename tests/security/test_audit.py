@@ -86,7 +86,7 @@ def test_the_page_tells_the_history_in_words_with_the_change_highlighted(client,
 def test_a_removed_participant_leaves_a_deletion_with_its_author(client, officer, project):
     participation = ParticipationFactory(project=project)
     client.force_login(officer)
-    client.post(reverse("programs:participant-remove", args=[participation.pk]))
+    client.post(reverse("programs:participation-remove", args=[participation.pk]))
     assert not Participation.objects.filter(pk=participation.pk).exists()
     deleted = Participation.history.get(id=participation.pk, history_type="-")
     assert deleted.history_user == officer

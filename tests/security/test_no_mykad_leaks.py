@@ -75,7 +75,7 @@ PK_MODELS = {
     "programs:participants-": Project,  # a project's participants.csv / .xlsx
     "programs:participant-add": Project,
     "programs:participant-import": Project,
-    "programs:participant-": Participation,  # -edit, -remove
+    "programs:participation-": Participation,  # -edit, -remove
     "programs:activity-": Project,  # activity-add is the project's form
     "homehelp:organization-": Organization,
     "homehelp:volunteer-import": Organization,  # an organisation's volunteers
@@ -415,7 +415,7 @@ class Walk:
         self.alarm = re.compile("|".join(secret.pattern() for secret in self.secrets))
         self.names = [p.name for p in people.values()]
         self.client = Client(raise_request_exception=False)
-        self.client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        self.client.force_login(user, backend="welfare.roles.RolesBackend")
         self.fetched = set()
         self.post_only = set()  # URL patterns that answered a GET with 405
         self.post_only_not_asked = 0  # their other fillings

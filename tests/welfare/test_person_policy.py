@@ -573,11 +573,11 @@ def test_the_header_search_finds_a_person_by_every_word_in_any_order(
         response = client.get(reverse("search"), {"q": words})
         assert [p.pk for p in response.context["page_obj"]] == [person.pk]
         assert "Kedai Runcit" in response.text and "PKMD Petaling" in response.text
-    # session, user, groups; count, page; one per kind of record; access log
-    # (+ savepoint and release); the menu's permissions (user's and groups')
+    # session, user; count, page; one per kind of record; access log
+    # (+ savepoint and release)
     for extra in range(2):
         PersonFactory.create_batch(10, office=office, name=f"Ramlah {extra}")
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(10):
             client.get(reverse("search"), {"q": "ramlah"})
     assert logged(officer, object_type="search: people").exists()
 

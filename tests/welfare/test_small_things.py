@@ -9,13 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from homehelp.filters import CaseFilter, VolunteerFilter
-from homehelp.forms import VisitForm
 from tests.factories import (
-    CaseFactory,
-    OrganizationFactory,
-    PersonFactory,
     UserFactory,
-    VolunteerFactory,
 )
 from welfare.models import Role
 
@@ -47,19 +42,6 @@ def test_the_admin_refuses_a_district_officer_without_an_office(client, administ
     assert client.post(f"/admin/welfare/user/{user.pk}/change/", data).status_code == 302
     user.refresh_from_db()
     assert user.office is None
-
-
-def test_two_volunteers_of_the_same_name_are_told_apart_in_the_visit_form(office):
-    for born, organisation in [(1980, "Persatuan A"), (1991, "Persatuan B")]:
-        VolunteerFactory(
-            office=office,
-            organization=OrganizationFactory(name=organisation),
-            person=PersonFactory(name="Siti Aminah", date_of_birth=date(born, 1, 1)),
-        )
-    case = CaseFactory(office=office)
-    labels = [label for value, label in VisitForm(case=case).fields["volunteer"].choices if value]
-    assert "Siti Aminah · Persatuan A · born 1980" in labels
-    assert "Siti Aminah · Persatuan B · born 1991" in labels
 
 
 def test_yes_no_filters_start_at_any(rf, officer):

@@ -7,6 +7,6 @@ class Migration(migrations.Migration):
     extension in PostgreSQL 13+: the database's owner may create it. Skipped on
     SQLite, where search_q's unaccent() is a Python function."""
 
-    dependencies = [("welfare", "0012_staged_import")]
+    dependencies = [("welfare", "0013_roles_changed")]
 
     operations = [UnaccentExtension()]

@@ -1,0 +1,130 @@
+"""A signed-in request reads the session and the user, and nothing else it does
+not need: the user's roles and permissions are read once per process and read
+again when they change, public pages read no session, and a plain GET writes
+nothing."""
+
+import pytest
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.db import connection
+from django.http import HttpResponse
+from django.test.utils import CaptureQueriesContext
+from django.utils.functional import SimpleLazyObject
+
+from tests.factories import CaseFactory
+from welfare.middleware import LoginRequiredMiddleware, SignInPolicyMiddleware
+from welfare.models import Role
+from welfare.roles import VolunteerPagesMiddleware, roles_of
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def warm_queries(client, url):
+    client.get(url)  # a session's first request may renew it
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.fixture
+def case(office):
+    return CaseFactory(office=office)
+
+
+def test_a_page_that_asks_permissions_reads_no_groups_or_permissions(client, officer, case):
+    client.force_login(officer)
+    sql = warm_queries(client, f"/homehelp/cases/{case.pk}/")
+    assert not [q for q in sql if "auth_group" in q or "auth_permission" in q], sql
+    # The page asked: its buttons are there.
+    assert "Record a visit" in client.get(f"/homehelp/cases/{case.pk}/").content.decode()
+
+
+def test_a_plain_get_writes_nothing(client, officer, case):
+    client.force_login(officer)
+    for url in ["/homehelp/", "/homehelp/cases/", "/projects/"]:
+        sql = warm_queries(client, url)
+        assert not [q for q in sql if q.lstrip().upper().startswith(WRITES)], (url, sql)
+
+
+def test_a_role_taken_away_is_seen_at_the_next_request(client, officer):
+    client.force_login(officer)
+    assert client.get("/").url == "/homehelp/"  # a district officer's home is the worklist
+    Group.objects.get(name=Role.DISTRICT_OFFICER).user_set.remove(officer)  # from the group's side
+    assert "has no role" in client.get("/").content.decode()
+
+
+def test_a_role_given_is_seen_at_the_next_request(client, no_role_user):
+    client.force_login(no_role_user)
+    assert "has no role" in client.get("/").content.decode()
+    no_role_user.groups.add(Group.objects.get(name=Role.HQ))
+    assert "has no role" not in client.get("/").content.decode()
+
+
+def test_a_permission_taken_from_the_group_is_seen_at_the_next_request(client, officer, case):
+    client.force_login(officer)
+    url = f"/homehelp/cases/{case.pk}/"
+    assert "Record a visit" in client.get(url).content.decode()
+    add_visit = Permission.objects.get(codename="add_visit")
+    Group.objects.get(name=Role.DISTRICT_OFFICER).permissions.remove(add_visit)
+    assert "Record a visit" not in client.get(url).content.decode()
+    add_visit.group_set.add(Group.objects.get(name=Role.DISTRICT_OFFICER))  # the other side
+    assert "Record a visit" in client.get(url).content.decode()
+
+
+def test_a_permission_given_to_the_user_and_a_group_deleted_are_seen(officer):
+    change_state = Permission.objects.get(codename="change_state")
+    officer.user_permissions.add(change_state)
+    officer.refresh_from_db()
+    assert officer.has_perm("welfare.change_state")
+    Group.objects.get(name=Role.DISTRICT_OFFICER).delete()
+    officer.refresh_from_db()
+    assert Role.DISTRICT_OFFICER not in officer.role_names
+    assert not officer.has_perm("homehelp.add_visit")
+    assert officer.has_perm("welfare.change_state")
+
+
+def test_a_renamed_group_is_another_role(officer):
+    group = Group.objects.get(name=Role.DISTRICT_OFFICER)
+    group.name = "District officer (old)"
+    group.save()
+    officer.refresh_from_db()
+    assert not officer.is_district_officer
+
+
+def test_roles_read_once_per_process_and_user(officer, django_assert_num_queries):
+    officer.refresh_from_db()
+    roles_of(officer)
+    again = type(officer).objects.get(pk=officer.pk)  # the user of the next request
+    with django_assert_num_queries(0):
+        assert again.is_district_officer and again.has_perm("homehelp.add_visit")
+
+
+@login_not_required
+def public_view(request):
+    return HttpResponse("ok")
+
+
+def private_view(request):
+    return HttpResponse("ok")
+
+
+@pytest.mark.parametrize(
+    "middleware", [LoginRequiredMiddleware, SignInPolicyMiddleware, VolunteerPagesMiddleware]
+)
+def test_a_public_page_reads_no_session_for_the_middleware(rf, officer, middleware):
+    request = rf.get("/about/")
+    SessionMiddleware(lambda r: None).process_request(request)
+    request.resolver_match = type("Match", (), {"namespaces": [], "view_name": "about"})()
+    # As AuthenticationMiddleware leaves it: the user is read from the session when asked.
+    request.user = SimpleLazyObject(lambda: request.session.get("_auth_user_id") or officer)
+    assert middleware(lambda r: None).process_view(request, public_view, (), {}) is None
+    assert not request.session.accessed
+    middleware(lambda r: None).process_view(request, private_view, (), {})
+    assert request.session.accessed
+
+
+def test_an_administrator_has_every_permission(administrator):
+    assert administrator.has_perm("welfare.change_state")
+    assert "welfare.change_state" in administrator.get_all_permissions()
