@@ -75,7 +75,7 @@ PK_MODELS = {
     "programs:participants-": Project,  # a project's participants.csv / .xlsx
     "programs:participant-add": Project,
     "programs:participant-import": Project,
-    "programs:participant-": Participation,  # -edit, -remove
+    "programs:participation-": Participation,  # -edit, -remove
     "programs:activity-": Project,  # activity-add is the project's form
     "homehelp:organization-": Organization,
     "homehelp:volunteer-import": Organization,  # an organisation's volunteers
