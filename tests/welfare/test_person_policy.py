@@ -606,3 +606,55 @@ def test_the_person_page_lists_the_records_the_user_may_see(
     text = client.get(stranger.get_absolute_url()).text
     assert "Projek Petaling" in text and "PKMD Petaling" in text
     assert "Projek Kelantan" not in text
+
+
+# --- the rules' edges, each found by a mutation that no test caught -----------
+
+
+def test_only_the_recording_officer_and_administrators_may_change_a_person(
+    officer, state_officer, administrator, office
+):
+    from welfare import people
+
+    own = PersonFactory(office=office)
+    assert people.may_change(officer, own) and people.may_change(officer, own, "delete")
+    assert people.may_change(administrator, own)
+    assert not people.may_change(state_officer, own)
+
+
+def test_only_a_district_officer_takes_a_person_over(officer, office, stranger):
+    """Not an administrator, even one whose account names the serving office."""
+    from tests.factories import UserFactory
+    from welfare import people
+
+    CaseFactory(office=office, client=stranger)  # Petaling serves the stranger now
+    assert people.may_take_over(officer, stranger)
+    administrator = UserFactory(username="adm", is_superuser=True, is_staff=True, office=office)
+    assert not people.may_take_over(administrator, stranger)
+
+
+def test_an_inactive_officer_is_shown_no_full_details(officer, office):
+    from welfare.people import Disclosure
+
+    own = PersonFactory(office=office)
+    assert Disclosure(officer).full_details(own)
+    officer.is_active = False
+    assert not Disclosure(officer).full_details(own)
+    from welfare.mykad import mask_mykad
+
+    assert Disclosure(officer).mykad(own) == mask_mykad(own.mykad)
+
+
+def test_a_volunteer_is_shown_no_mykad_at_all(volunteer_user, office):
+    from welfare.people import Disclosure
+
+    client = CaseFactory(office=office, volunteer=volunteer_user.volunteer).client
+    assert Disclosure(volunteer_user).mykad(client) == ""
+
+
+def test_an_empty_search_finds_nobody(officer, office):
+    from welfare import people
+
+    PersonFactory(office=office, name="Aminah")
+    for text in ["", "   "]:
+        assert not Person.objects.filter(people.search_q(officer, text)).exists()
