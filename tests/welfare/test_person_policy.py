@@ -658,3 +658,42 @@ def test_an_empty_search_finds_nobody(officer, office):
     PersonFactory(office=office, name="Aminah")
     for text in ["", "   "]:
         assert not Person.objects.filter(people.search_q(officer, text)).exists()
+
+
+def test_the_access_log_names_the_record_the_address_and_each_person(client, officer, office):
+    from welfare import people
+
+    person = PersonFactory(office=office)
+    client.force_login(officer)
+    client.get(person.get_absolute_url(), REMOTE_ADDR="10.1.2.3")
+    entry = logged(officer, person=person).get()
+    assert (entry.object_type, entry.object_id, entry.ip_address) == (
+        "person",
+        person.pk,
+        "10.1.2.3",
+    )
+    others = [PersonFactory(office=office) for _ in range(2)]
+    people.log_access(officer, [p.pk for p in others], "a list by ids")
+    assert set(logged(officer, object_type="a list by ids").values_list("person", flat=True)) == {
+        p.pk for p in others
+    }
+
+
+def test_look_ups_are_logged_by_kind_and_counted_per_user(
+    officer, neighbour_officer, office, far_office, settings
+):
+    from welfare import people
+
+    settings.PERSON_LOOKUPS_PER_DAY = 1
+    own, far = PersonFactory(office=office), PersonFactory(office=far_office)
+    held = PersonFactory(office=far_office)
+    held.soft_delete(by=neighbour_officer)
+    assert people.find_by_mykad(officer, own.mykad) == own
+    assert logged(officer, person=own, action=AccessLog.Action.VIEW).exists()
+    with pytest.raises(Exception, match="being deleted"):
+        people.find_by_mykad(officer, held.mykad)
+    assert logged(officer, person=held, action=AccessLog.Action.LOOKUP).exists()
+    AccessLog.objects.filter(person=held).delete()
+    # Another officer's look-ups never use up this officer's day.
+    people.find_by_mykad(neighbour_officer, far.mykad)
+    assert people.find_by_mykad(officer, far.mykad) == far
