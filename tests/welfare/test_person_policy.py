@@ -697,3 +697,14 @@ def test_look_ups_are_logged_by_kind_and_counted_per_user(
     # Another officer's look-ups never use up this officer's day.
     people.find_by_mykad(neighbour_officer, far.mykad)
     assert people.find_by_mykad(officer, far.mykad) == far
+
+
+def test_a_person_page_lists_the_reveals_of_that_person_only(state_officer, stranger, office):
+    from welfare import people
+
+    other = PersonFactory(office=office)
+    for person, reason in [(stranger, "court order 12/2026"), (other, "audit")]:
+        people.log_access(
+            state_officer, [person], person, action=AccessLog.Action.REVEAL, reason=reason
+        )
+    assert [r.reason for r in people.reveals_of(stranger)] == ["court order 12/2026"]
