@@ -259,16 +259,6 @@ class CaseCloseForm(forms.ModelForm):
             "Give the reason for closing the case."
         )
 
-    def clean(self):
-        self.instance.status = Case.Status.CLOSED
-        return super().clean()
-
-    def save(self, commit=True):
-        self.instance.close(
-            on=self.cleaned_data["closed_on"], reason=self.cleaned_data["close_reason"]
-        )
-        return self.instance
-
 
 class VisitForm(SubmitOnceForm, forms.ModelForm):
     minutes = forms.IntegerField(label=_("Minutes spent"), min_value=1, max_value=720)

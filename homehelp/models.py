@@ -607,7 +607,8 @@ class Case(Versioned):
                 "constituency": self.constituency,
                 "state": office.state,
             }
-        if self.volunteer_id and office and self.is_open:
+        # A case being closed (closed_on given) keeps the volunteer it had, available or not.
+        if self.volunteer_id and office and self.is_open and not self.closed_on:
             if self.volunteer.office_id != office.pk:
                 errors["volunteer"] = _("%(name)s serves another office.") % {
                     "name": self.volunteer.person

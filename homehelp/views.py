@@ -663,7 +663,7 @@ def case_close(request, pk):
         return redirect(case)
     form = CaseCloseForm(request.POST or None, instance=case)
     if form.is_valid():
-        form.save()
+        case.close(on=form.cleaned_data["closed_on"], reason=form.cleaned_data["close_reason"])
         messages.success(request, _("Case closed."))
         return redirect(case)
     return render(

@@ -224,3 +224,18 @@ def test_a_mykad_look_up_never_travels_in_the_url(signed_in):
         "Wan Aminah"
         in signed_in.post("/homehelp/cases/new/", {"mykad": person.mykad, "lookup": "1"}).text
     )
+
+
+def test_a_case_closes_though_its_volunteer_has_stopped(signed_in, case):
+    """The volunteer's availability is asked of a case that goes on, not of one
+    being closed; the form itself changes nothing until the case closes."""
+    case.volunteer.active = False
+    case.volunteer.save()
+    response = signed_in.post(f"/homehelp/cases/{case.pk}/close/", {"closed_on": "2024-03-01"})
+    assert_error_beside(response, "close_reason", "Give the reason for closing the case.")
+    case.refresh_from_db()
+    assert case.status != "closed"
+    data = {"closed_on": "2024-03-01", "close_reason": "moved"}
+    assert signed_in.post(f"/homehelp/cases/{case.pk}/close/", data).status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.close_reason) == ("closed", "moved")

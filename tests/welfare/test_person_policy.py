@@ -606,3 +606,105 @@ def test_the_person_page_lists_the_records_the_user_may_see(
     text = client.get(stranger.get_absolute_url()).text
     assert "Projek Petaling" in text and "PKMD Petaling" in text
     assert "Projek Kelantan" not in text
+
+
+# --- the rules' edges, each found by a mutation that no test caught -----------
+
+
+def test_only_the_recording_officer_and_administrators_may_change_a_person(
+    officer, state_officer, administrator, office
+):
+    from welfare import people
+
+    own = PersonFactory(office=office)
+    assert people.may_change(officer, own) and people.may_change(officer, own, "delete")
+    assert people.may_change(administrator, own)
+    assert not people.may_change(state_officer, own)
+
+
+def test_only_a_district_officer_takes_a_person_over(officer, office, stranger):
+    """Not an administrator, even one whose account names the serving office."""
+    from tests.factories import UserFactory
+    from welfare import people
+
+    CaseFactory(office=office, client=stranger)  # Petaling serves the stranger now
+    assert people.may_take_over(officer, stranger)
+    administrator = UserFactory(username="adm", is_superuser=True, is_staff=True, office=office)
+    assert not people.may_take_over(administrator, stranger)
+
+
+def test_an_inactive_officer_is_shown_no_full_details(officer, office):
+    from welfare.people import Disclosure
+
+    own = PersonFactory(office=office)
+    assert Disclosure(officer).full_details(own)
+    officer.is_active = False
+    assert not Disclosure(officer).full_details(own)
+    from welfare.mykad import mask_mykad
+
+    assert Disclosure(officer).mykad(own) == mask_mykad(own.mykad)
+
+
+def test_a_volunteer_is_shown_no_mykad_at_all(volunteer_user, office):
+    from welfare.people import Disclosure
+
+    client = CaseFactory(office=office, volunteer=volunteer_user.volunteer).client
+    assert Disclosure(volunteer_user).mykad(client) == ""
+
+
+def test_an_empty_search_finds_nobody(officer, office):
+    from welfare import people
+
+    PersonFactory(office=office, name="Aminah")
+    for text in ["", "   "]:
+        assert not Person.objects.filter(people.search_q(officer, text)).exists()
+
+
+def test_the_access_log_names_the_record_the_address_and_each_person(client, officer, office):
+    from welfare import people
+
+    person = PersonFactory(office=office)
+    client.force_login(officer)
+    client.get(person.get_absolute_url(), REMOTE_ADDR="10.1.2.3")
+    entry = logged(officer, person=person).get()
+    assert (entry.object_type, entry.object_id, entry.ip_address) == (
+        "person",
+        person.pk,
+        "10.1.2.3",
+    )
+    others = [PersonFactory(office=office) for _ in range(2)]
+    people.log_access(officer, [p.pk for p in others], "a list by ids")
+    assert set(logged(officer, object_type="a list by ids").values_list("person", flat=True)) == {
+        p.pk for p in others
+    }
+
+
+def test_look_ups_are_logged_by_kind_and_counted_per_user(
+    officer, neighbour_officer, office, far_office, settings
+):
+    from welfare import people
+
+    settings.PERSON_LOOKUPS_PER_DAY = 1
+    own, far = PersonFactory(office=office), PersonFactory(office=far_office)
+    held = PersonFactory(office=far_office)
+    held.soft_delete(by=neighbour_officer)
+    assert people.find_by_mykad(officer, own.mykad) == own
+    assert logged(officer, person=own, action=AccessLog.Action.VIEW).exists()
+    with pytest.raises(Exception, match="being deleted"):
+        people.find_by_mykad(officer, held.mykad)
+    assert logged(officer, person=held, action=AccessLog.Action.LOOKUP).exists()
+    AccessLog.objects.filter(person=held).delete()
+    # Another officer's look-ups never use up this officer's day.
+    people.find_by_mykad(neighbour_officer, far.mykad)
+    assert people.find_by_mykad(officer, far.mykad) == far
+
+
+def test_a_person_page_lists_the_reveals_of_that_person_only(state_officer, stranger, office):
+    from welfare import people
+
+    other = PersonFactory(office=office)
+    for person, reason in [(stranger, "court order 12/2026"), (other, "audit")]:
+        people.log_access(
+            state_officer, [person], person, action=AccessLog.Action.REVEAL, reason=reason
+        )
+    assert [r.reason for r in people.reveals_of(stranger)] == ["court order 12/2026"]
