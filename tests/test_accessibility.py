@@ -16,6 +16,7 @@ PAGES = [
     "/homehelp/cases/{case}/close/", "/homehelp/volunteers/", "/homehelp/volunteers/new/",
     "/homehelp/visits/", "/homehelp/organisations/", "/homehelp/organisations/new/",
     "/reports/", "/reports/projects-by-state/", "/reports/home-help/",
+    "/reports/completeness/", "/reports/editions/",
 ]  # fmt: skip
 
 
