@@ -8,7 +8,9 @@ rows gave at `SummaryRefresh.taken_at`, and readers see the old figures until th
 new ones are complete. reports.queries computes the same tables from the rows
 directly: it is the reference the tests compare every cell with."""
 
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from homehelp.models import Case, Organization, Service
@@ -257,3 +259,145 @@ class CaseToday(models.Model):
 
     def __str__(self):
         return f"{self.office_id} {self.constituency_id}"
+
+
+# --- Published editions --------------------------------------------------------
+
+
+class Table(models.TextChoices):
+    """The tables HQ publishes; their values are the names of their files (the
+    open-data list's `table`) and of the signed-in reports they are taken from."""
+
+    PROJECTS_BY_STATE = "projects-by-state", _("Projects and participants by state")
+    HOME_HELP_BY_STATE = "home-help-by-state", _("Home Help Services by state")
+    PROJECTS_BY_OFFICE = "projects-by-office", _("Projects and participants by office")
+    HOME_HELP_BY_OFFICE = "home-help-by-office", _("Home Help Services by office")
+
+
+class Unchangeable(Exception):
+    """A published edition, or an office's confirmation, is never changed or deleted."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise Unchangeable(f"{self.model._meta.verbose_name_plural} are never changed.")
+
+    def delete(self):
+        raise Unchangeable(f"{self.model._meta.verbose_name_plural} are never deleted.")
+
+    _raw_delete = delete
+
+
+class AppendOnly(models.Model):
+    """Rows written once: saving an existing row, or deleting one, is refused here,
+    and (for editions) by the database itself (migration 0003's triggers)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise Unchangeable(f"A {self._meta.verbose_name} is never changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Unchangeable(f"A {self._meta.verbose_name} is never deleted.")
+
+
+class Edition(AppendOnly):
+    """One version of a published table: its cells as they were published, exact
+    (`cells`) and as the public reads them (`public_cells`, with small counts of
+    people withheld: reports.suppression), who published it, when, for which
+    as-of date or year and filters, and how complete the offices said their
+    records were. A revision is a new row of the same `series` with the next
+    version and a reason; no row is ever changed.
+
+    cells: {"rows": [[code, name in English, name in Malay, figure, ...]],
+            "total": [figure, ...]}; public_cells the same with "<3" or "x" for a
+    withheld figure; columns: the names of the columns, as the signed-in
+    report's CSV names them."""
+
+    table = models.CharField(_("table"), max_length=30, choices=Table.choices)
+    series = models.CharField(
+        _("series"),
+        max_length=200,
+        help_text=_("The table and its filters: the versions of one edition share it."),
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    as_of = models.DateField(_("as at"))
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    filters = models.JSONField(_("filters"), default=dict)
+    columns = models.JSONField(_("columns"))
+    cells = models.JSONField(_("cells"))
+    public_cells = models.JSONField(_("cells as the public reads them"))
+    min_cell = models.PositiveSmallIntegerField(_("smallest count of people shown"))
+    withheld = models.PositiveSmallIntegerField(_("figures withheld"), default=0)
+    completeness = models.JSONField(_("completeness at publication"))
+    figures_at = models.DateTimeField(_("figures as at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    reason = models.CharField(_("reason for the revision"), max_length=500, blank=True)
+    published_at = models.DateTimeField(_("published"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="editions_published",
+        verbose_name=_("published by"),
+    )
+
+    class Meta:
+        ordering = ["table", "-as_of", "series", "version"]
+        verbose_name = _("published edition")
+        verbose_name_plural = _("published editions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "version"], name="reports_edition_one_version_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version=1) | ~models.Q(reason=""),
+                name="reports_edition_revision_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["-published_at"], name="reports_edition_newest")]
+
+    def __str__(self):
+        return f"{self.get_table_display()} {self.as_of:%Y-%m-%d} v{self.version}"
+
+    def get_absolute_url(self):
+        return reverse("stats-edition", args=[self.pk])
+
+
+class MonthConfirmation(AppendOnly):
+    """A district officer's word that their office's records for a month are
+    complete. Given once; records entered for the month afterwards are flagged
+    on the completeness page (their history says when they were entered)."""
+
+    office = models.ForeignKey(
+        Office, models.PROTECT, related_name="month_confirmations", verbose_name=_("office")
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    confirmed_at = models.DateTimeField(_("confirmed"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+        help_text=_("Empty for the confirmations the demo data came with."),
+    )
+
+    class Meta:
+        ordering = ["-month", "office__state__position", "office__name"]
+        verbose_name = _("month confirmed complete")
+        verbose_name_plural = _("months confirmed complete")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "month"], name="reports_month_confirmed_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.office} {self.month:%Y-%m}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import publication, views
 
 app_name = "reports"
 urlpatterns = [
@@ -17,4 +17,9 @@ urlpatterns = [
     ),
     path("constituencies/", views.constituencies, name="constituencies"),
     path("monthly/", views.monthly, name="monthly"),
+    path("editions/", publication.editions_index, name="editions"),
+    path("editions/publish/", publication.publish, name="publish"),
+    path("editions/<int:pk>/", publication.edition, name="edition"),
+    path("completeness/", publication.completeness, name="completeness"),
+    path("completeness/confirm/", publication.confirm, name="confirm"),
 ]

@@ -3,15 +3,9 @@ from datetime import date
 from operator import attrgetter
 
 from django import forms
-from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
-from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import translation
-from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
@@ -31,6 +25,8 @@ from reports.forms import (
     ProjectsByOfficeForm,
     ProjectsReportForm,
 )
+from reports.models import Table
+from reports.publication import publish_box
 from welfare.exports import table_response
 from welfare.models import AccessLog, Office, office_scope_for
 from welfare.people import log_access
@@ -241,6 +237,7 @@ def projects_by_state(request):
         "filters": filters,
         "layout": _layout(request),
         "all_offices": _link("reports:projects-by-office", **drill),
+        "publish": publish_box(request, Table.PROJECTS_BY_STATE, form),
     }
     return render(request, "reports/projects_by_state.html", context)
 
@@ -285,12 +282,13 @@ def home_help(request):
             "organisations": _link("reports:home-help-by-organisation", **drill),
             "constituencies": _link("reports:constituencies", **drill),
         },
+        "publish": publish_box(request, Table.HOME_HELP_BY_STATE, form),
     }
     return render(request, "reports/home_help.html", context)
 
 
 def _table(request, form, *, name, title, lead, columns, rows, total, labels, file_total=True,
-           chart=None, chart_label="", note="", back=None, links=None):  # fmt: skip
+           chart=None, chart_label="", note="", back=None, links=None, publish=None):  # fmt: skip
     """A drill-down table as a page, CSV or Excel. rows have the figures of
     `columns`; total the figures by name; labels the first cells of the TOTAL
     row; links(row) the row's further reports, [(label, url)]."""
@@ -335,6 +333,7 @@ def _table(request, form, *, name, title, lead, columns, rows, total, labels, fi
         "note": note,
         "back": back,
         "report": True,
+        "publish": publish_box(request, publish, form) if publish else None,
     }
     return render(request, "reports/table.html", context)
 
@@ -387,6 +386,7 @@ def projects_by_office(request):
             _link("reports:projects-by-state", as_of=as_of, type=chosen["type"]),
         ),  # fmt: skip
         links=lambda row: _office_links(row.place, as_of=as_of),
+        publish=Table.PROJECTS_BY_OFFICE,
     )
 
 
@@ -461,6 +461,7 @@ def home_help_by_office(request):
             _link("reports:home-help", year=chosen["year"], client_type=chosen["client_type"]),
         ),  # fmt: skip
         links=lambda row: _office_links(row.place)[1:],
+        publish=Table.HOME_HELP_BY_OFFICE,
     )
 
 
@@ -635,45 +636,3 @@ class MonthRow:
         if not base:
             return None
         return round((getattr(self, name) - base) / base * 100)
-
-
-# Seconds for which the public page is kept: by this process and by browsers and proxies.
-STATS_SECONDS = 60
-
-
-@login_not_required
-@transaction.non_atomic_requests
-@reads_from_replica
-def stats(request):
-    """The public page: aggregates only, as JKM's website publishes them, read from
-    the summaries. Every visitor who is not signed in gets the same page: it is
-    kept for a minute in this process (Django's default cache, which is per
-    process) and may be kept as long by browsers and proxies; it carries no form
-    and sets no cookie, so that nothing stops them (the language is chosen with
-    ?lang=, or by the browser's Accept-Language). A signed-in user gets the page
-    with their own header, kept by nobody."""
-    language = request.GET.get("lang")
-    if language in dict(settings.LANGUAGES):
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-    form = HomeHelpReportForm(request.GET)
-    year = form.cleaned_data["year"] if form.is_valid() else date.today().year
-
-    def page():
-        context = {
-            "projects": _projects(as_of=date.today()),
-            "home_help": _home_help(year=year),
-            "year": year,
-        }
-        return render(request, "reports/stats.html", context)
-
-    if request.user.is_authenticated:
-        return page()
-    key = f"reports:stats:{translation.get_language()}:{year}"
-    content = cache.get(key)
-    if content is None:
-        content = page().content
-        cache.set(key, content, STATS_SECONDS)
-    response = HttpResponse(content)
-    patch_cache_control(response, public=True, max_age=STATS_SECONDS)
-    return response

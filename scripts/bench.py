@@ -227,7 +227,12 @@ def serve_and_load(env, measured, options):
         }
         load = wrk if shutil.which("wrk") else python_load
         result.update(load(base, targets, options))
-        result["stats"] = stats_under_load(base, measured["cookies"]["officer"], options, load)
+        officer = measured["cookies"]["officer"]
+        result["stats"] = stats_under_load(base, officer, options, load)
+        # The open-data files and the editions' pages, as many visitors read them.
+        files = [(url, "") for url in measured.get("open_data", [])]
+        if files:
+            result["open_data"] = stats_under_load(base, officer, options, load, files)
         result["mix"] = mix_load(base, measured, options)
         return result
     finally:
@@ -235,9 +240,11 @@ def serve_and_load(env, measured, options):
         server.wait(timeout=30)
 
 
-def stats_under_load(base, officer_cookie, options, load):
+def stats_under_load(base, officer_cookie, options, load, targets=(("/stats/", ""),)):
     """The public /stats/ cannot stop the service: anonymous connections on it
-    (no session) while an officer's worklist is timed, one request at a time."""
+    (no session) while an officer's worklist is timed, one request at a time.
+    /stats/ and the open-data files read stored cells only, kept by each
+    process: a visitor's request runs no query."""
     worklist = []
     stop = time.monotonic() + options.load_seconds
 
@@ -248,7 +255,7 @@ def stats_under_load(base, officer_cookie, options, load):
 
     timer = threading.Thread(target=time_worklist)
     timer.start()
-    result = load(base, [("/stats/", "")], options)
+    result = load(base, list(targets), options)
     timer.join()
     times = sorted(worklist)
     result["worklist_p50_ms"] = round(statistics.median(times) * 1000, 1)
@@ -635,6 +642,25 @@ def write_docs(results):
             )
         overhead = rows[-1]["signed_in_ms"] - rows[0]["signed_in_ms"]
         lines += ["", f"A signed-in bare page: {overhead:.2f} ms over the bare view.", ""]
+    lines += [
+        "",
+        "## Published editions under load: their pages, CSV and JSON, and the list",
+        "",
+        "Anonymous connections on every edition's public page, CSV and JSON and on "
+        "`/stats/editions/`, in turn (stored cells, kept by each process); one officer "
+        "requests the worklist meanwhile.",
+        "",
+        "| scale | connections | seconds | requests/s | p50 ms | p95 ms | errors | worklist p50 ms | worklist p95 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scale, data in scales.items():
+        files = data["load"].get("open_data")
+        if files:
+            lines.append(
+                f"| {scale} | {data['load']['connections']} | {data['load']['seconds']} | "
+                f"{files['throughput_rps']} | {files['p50_ms']} | {files['p95_ms']} | "
+                f"{files['errors']} | {files['worklist_p50_ms']} | {files['worklist_p95_ms']} |"
+            )
     notes = results.get("notes")
     if notes:
         lines += ["", "## Notes", "", notes.strip()]

@@ -138,7 +138,28 @@ def users(password, office):
     for name, user in [("HQ", hq), ("officer", officer), ("state", state)]:
         clients[name] = Client()
         clients[name].force_login(user)
+    clients["anonymous"] = Client()  # the public pages, as a visitor reads them
     return clients
+
+
+def published(hq):
+    """The editions /stats/ and the open-data files serve: the projects by state
+    as at today and home help this year, published once per database (editions
+    never change; a reused database keeps them)."""
+    from reports import editions
+    from reports.models import Edition, Table
+
+    today = date.today()
+    wanted = [
+        (Table.PROJECTS_BY_STATE, {"as_of": today.isoformat()}),
+        (Table.HOME_HELP_BY_STATE, {"year": today.year}),
+        (Table.PROJECTS_BY_OFFICE, {"as_of": today.isoformat()}),
+    ]
+    found = []
+    for table, filters in wanted:
+        edition = Edition.objects.filter(table=table).order_by("-as_of", "-version").first()
+        found.append(edition or editions.publish(hq, table, filters, note="make bench"))
+    return found
 
 
 def get(client, url):
@@ -152,7 +173,7 @@ def get(client, url):
     return body
 
 
-def pages(office):
+def pages(office, editions=()):
     today = date.today()
     big_project = Project.objects.order_by("-pk").first()
     typical_project = Project.objects.filter(office=office).order_by("pk").first()
@@ -177,8 +198,13 @@ def pages(office):
     def report(name, url, sql, params, orm):
         return {"name": name, "url": url, "user": "HQ", "sql": sql, "params": params, "orm": orm}
 
-    def page(name, url, user="HQ"):
-        return {"name": name, "url": url, "user": user}
+    def page(name, url, user="HQ", load=True):
+        return {"name": name, "url": url, "user": user, "load": load}
+
+    def public(name, url):
+        # Loaded in scenarios of their own (scripts/bench.py), not in the mix of
+        # signed-in pages, whose throughput they would inflate.
+        return page(name, url, "anonymous", load=False)
 
     return [
         report(
@@ -225,6 +251,16 @@ def pages(office):
         page("report: month by month, an office", f"/reports/monthly/?office={office.code}"),
         page("home: HQ dashboard", "/"),
         page("statistics (public, signed in)", "/stats/"),
+        public("statistics (public, anonymous)", "/stats/"),
+        public("open data: list of editions", "/stats/editions/"),
+        *(
+            public(
+                f"open data: {edition.table} {kind} ({len(edition.cells['rows'])} rows)",
+                f"/stats/editions/{edition.pk}{suffix}",
+            )
+            for edition in editions
+            for kind, suffix in [("page", "/"), ("CSV", ".csv"), ("JSON", ".json")]
+        ),
         page("projects, first page", "/projects/"),
         page("projects, filtered", "/projects/?q=Kebun&status=completed&year=2015"),
         page(
@@ -271,8 +307,9 @@ def pages(office):
 def measure_pages(runs, password, office_code):
     office = Office.objects.get(code=office_code)
     clients = users(password, office)
+    editions = published(User.objects.get(username="bench.hq"))
     results = []
-    for spec in pages(office):
+    for spec in pages(office, editions):
         client = clients[spec["user"]]
         # Counted on a warm request: the first may renew the session (once a
         # minute, welfare.middleware), which is not the page's own work.
@@ -311,7 +348,11 @@ def measure_pages(runs, password, office_code):
         },
         "pages": results,
         "mix": realistic_mix(office),
-        "cookies": {name: client.cookies["sessionid"].value for name, client in clients.items()},
+        "cookies": {
+            name: client.cookies["sessionid"].value if "sessionid" in client.cookies else ""
+            for name, client in clients.items()
+        },
+        "open_data": [p["url"] for p in results if p["url"].startswith("/stats/editions/")],
     }
 
 

@@ -17,6 +17,7 @@ PAGES = [
     "/homehelp/volunteers/{volunteer}/edit/", "/homehelp/cases/{case}/close/", "/homehelp/volunteers/", "/homehelp/volunteers/new/",
     "/homehelp/visits/", "/homehelp/organisations/", "/homehelp/organisations/new/",
     "/reports/", "/reports/projects-by-state/", "/reports/home-help/",
+    "/reports/completeness/", "/reports/editions/",
 ]  # fmt: skip
 
 

@@ -169,6 +169,9 @@ MAIN_PAGES = [
     ("/reports/projects-by-state/", "hq", "projek dan peserta mengikut negeri", "by state"),
     ("/reports/home-help/", "hq", "Perkhidmatan Bantu di Rumah mengikut negeri", "by state"),
     ("/stats/", None, "Statistik program", "Programme statistics"),
+    ("/reports/completeness/", "officer", "Rekod lengkap, bulan demi bulan", "Records complete"),
+    ("/reports/completeness/", "hq", "Dua belas bulan hingga bulan ini", "The twelve months"),
+    ("/reports/editions/", "hq", "Edisi yang diterbitkan", "Published editions"),
     ("/accounts/login/", None, "Log masuk", "Sign in"),
 ]
 

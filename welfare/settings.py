@@ -268,6 +268,16 @@ if BEHIND_PROXY:
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
 
+# --- Published editions ----------------------------------------------------
+
+# The smallest count of people the public outputs (/stats/, the open-data files)
+# show: fewer is shown as "<3", with a second figure withheld where a TOTAL would
+# give it away (reports.suppression). 0 shows every count; 1 and 2 would say what
+# they hide ("<2" is 1), so they are refused. Signed-in reports are exact.
+PUBLIC_MIN_CELL = env.int("PUBLIC_MIN_CELL", default=3)
+if PUBLIC_MIN_CELL in (1, 2) or PUBLIC_MIN_CELL < 0:
+    raise ImproperlyConfigured("PUBLIC_MIN_CELL is 0 (every count shown) or at least 3.")
+
 # --- Logging ----------------------------------------------------------------
 
 # Django's default logging, with every MyKad in a log line masked (welfare/logs.py).

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from reports.views import stats
+from reports import publication
 from welfare import sign_in, views
 
 urlpatterns = [
@@ -9,7 +9,21 @@ urlpatterns = [
     path("about/", views.about, name="about"),
     path("guide/", views.guide, name="guide"),
     path("health/", views.health, name="health"),
-    path("stats/", stats, name="stats"),
+    path("stats/", publication.stats, name="stats"),
+    path("stats/editions/", publication.open_data_list, name="stats-editions"),
+    path("stats/editions/<int:pk>/", publication.public_edition, name="stats-edition"),
+    path(
+        "stats/editions/<int:pk>.csv",
+        publication.open_data_file,
+        {"kind": "csv"},
+        name="stats-edition-csv",
+    ),
+    path(
+        "stats/editions/<int:pk>.json",
+        publication.open_data_file,
+        {"kind": "json"},
+        name="stats-edition-json",
+    ),
     path("search/", views.search, name="search"),
     path("suggest/offices/", views.suggest_offices, name="suggest-offices"),
     path("suggest/districts/", views.suggest_districts, name="suggest-districts"),

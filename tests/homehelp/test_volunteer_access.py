@@ -29,7 +29,8 @@ PHONE_PAGES = {
     "home",
 }
 PUBLIC = {"about", "login", "stats", "health", "password_reset", "password_reset_done",
-          "password_reset_confirm", "password_reset_complete", "homehelp:join"}  # fmt: skip
+          "password_reset_confirm", "password_reset_complete", "homehelp:join",
+          "stats-editions", "stats-edition", "stats-edition-csv", "stats-edition-json"}  # fmt: skip
 ACCOUNT = {"logout", "password_change", "password_change_done", "set_language"}
 
 

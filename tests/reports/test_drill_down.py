@@ -262,9 +262,10 @@ def test_drill_down_queries_do_not_grow_with_rows(
     # session, user, the savepoint and its release (4); the state asked
     # for, the offices the user reads, the offices' months and days, every office
     # (which level counts the TOTAL), the state's months and days, the time of
-    # the figures (8); the states of the filter's drop-down (1)
+    # the figures (8); the states of the filter's drop-down (1); whether the
+    # table is published (HQ's box to publish it: 1)
     params = {"as_of": AS_OF, "state": "MY-10"}
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         assert client.get(BY_OFFICE, params).status_code == 200
     # the same but the drop-down, and the export in the access log
     with django_assert_num_queries(13):
@@ -272,8 +273,8 @@ def test_drill_down_queries_do_not_grow_with_rows(
             "participants"
         ] == str(rows)
     # the state, the offices, their figures, every office, the state's figures,
-    # the time, the drop-down's states (7)
-    with django_assert_num_queries(11):
+    # the time, the drop-down's states, whether the table is published (8)
+    with django_assert_num_queries(12):
         assert client.get(HOME_HELP_BY_OFFICE, {"year": 2024, "state": "MY-10"}).status_code == 200
     # the organisations' figures, the nation's, the organisations, the time (4)
     with django_assert_num_queries(8):

@@ -61,7 +61,7 @@ def test_pages_and_files_with_personal_data_are_never_stored(client, officer, re
 
 @pytest.mark.parametrize("url", ["/stats/", "/about/"])
 def test_public_pages_may_be_cached(client, officer, url):
-    # The statistics ask caches to keep them a minute (reports.views.stats).
+    # The statistics ask caches to keep them a minute (reports.publication.stats).
     assert "no-store" not in client.get(url).get("Cache-Control", "")
     client.force_login(officer)
     assert "Cache-Control" not in client.get(url)

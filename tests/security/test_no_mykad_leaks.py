@@ -39,6 +39,7 @@ from itertools import product
 from urllib.parse import urlencode
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
@@ -49,6 +50,8 @@ from openpyxl import load_workbook
 from homehelp.models import Case, HeldVisit, Organization, Referral, Visit, Volunteer
 from programs.models import Participation, Project
 from programs.views import PARTICIPANTS_PAGE_SIZE
+from reports import editions
+from reports.models import Edition, Table
 from tests.factories import (
     ActivityFactory,
     CaseFactory,
@@ -56,11 +59,12 @@ from tests.factories import (
     ParticipationFactory,
     PersonFactory,
     ProjectFactory,
+    UserFactory,
     VisitFactory,
     VolunteerFactory,
     make_mykad,
 )
-from welfare.models import Person
+from welfare.models import Person, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +89,8 @@ PK_MODELS = {
     "homehelp:my-": Case,  # a volunteer's phone pages of one case
     "homehelp:referral-": Referral,
     "homehelp:held-visit": HeldVisit,
+    "stats-edition": Edition,  # a published edition's public page and files
+    "reports:edition": Edition,
 }
 # Any other int converter, by its name (<int:case_pk>); one not named here fails the walk.
 NAMED_PK_MODELS = {"case_pk": Case}
@@ -326,6 +332,12 @@ def world(office, neighbour_office, far_office):
         for name, volunteer in (("C@Gombak", "D@Gombak"), ("E", "F"), ("H", "I"))
     ]
     Person.all_objects.filter(pk=P["K"].pk).update(deleted_at=timezone.now() - timedelta(days=1))
+    call_command("refresh_reports", stdout=io.StringIO())  # the figures editions publish
+    publisher = UserFactory(username="publisher", role=Role.HQ)
+    published = [
+        editions.publish(publisher, Table.PROJECTS_BY_OFFICE, {"as_of": today.isoformat()}),
+        editions.publish(publisher, Table.HOME_HELP_BY_STATE, {"year": today.year}),
+    ]
 
     records = {
         Person: list(people.values()),
@@ -337,6 +349,7 @@ def world(office, neighbour_office, far_office):
         Visit: visits,
         Referral: referrals,
         HeldVisit: held_visits,
+        Edition: published,
     }
     return {"people": people, "records": records}
 

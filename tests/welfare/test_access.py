@@ -67,7 +67,8 @@ def test_state_officer_cannot_open_other_state_person(client, state_officer, peo
 
 PUBLIC = {"about", "login", "set_language", "password_reset", "password_reset_done",
           "password_reset_confirm", "password_reset_complete", "stats", "health",
-          "my-service-worker"}  # fmt: skip
+          "my-service-worker", "stats-editions", "stats-edition", "stats-edition-csv",
+          "stats-edition-json"}  # fmt: skip
 
 
 def all_urls(patterns=None, prefix=""):

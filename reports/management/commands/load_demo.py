@@ -12,9 +12,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from homehelp.models import Case, Organization, Service, Visit, Volunteer
 from programs.models import Objective, Participation, Project
+from reports import editions
+from reports.models import Edition, MonthConfirmation, Table
 from welfare.models import Constituency, Office, Person, Role, State, User
 
 DEMO_PASSWORD = "demo-welfare-2026"
@@ -333,6 +336,42 @@ class Command(BaseCommand):
         self.load()
         # After the data are committed: the refresh reads one snapshot of them.
         call_command("refresh_reports", stdout=self.stdout)
+        self.publish()
+
+    @transaction.atomic
+    def publish(self):
+        """The seed's two published tables as HQ's editions, read from the
+        figures just refreshed, once: the projects until 31 October 2012 and
+        home help in 2011. Every office is taken to have confirmed those months
+        (when the demo data were loaded: no officer's name)."""
+        months = [PUBLISHED_AS_OF.replace(day=1)] + [date(2011, m, 1) for m in range(1, 13)]
+        offices = list(Office.objects.all())
+        existing = set(
+            MonthConfirmation.objects.filter(month__in=months).values_list("office", "month")
+        )
+        MonthConfirmation.objects.bulk_create(
+            MonthConfirmation(office=o, month=m, confirmed_at=timezone.now())
+            for o in offices
+            for m in months
+            if (o.pk, m) not in existing
+        )
+        hq = User.objects.get(username="hq")
+        for table, filters, note in [
+            (
+                Table.PROJECTS_BY_STATE,
+                {"as_of": PUBLISHED_AS_OF.isoformat()},
+                "JKM: Community Organization Programme, projects and participants until "
+                "October 2012.",
+            ),
+            (
+                Table.HOME_HELP_BY_STATE,
+                {"year": 2011},
+                "JKM: Home Help Services in 2011, 915 senior citizens served by 207 volunteers.",
+            ),
+        ]:
+            if not Edition.objects.filter(series=editions.series_of(table, filters)).exists():
+                edition = editions.publish(hq, table, filters, note=note)
+                self.stdout.write(f"Published: {edition}")
 
     @transaction.atomic
     def load(self):
