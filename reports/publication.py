@@ -33,6 +33,7 @@ from reports.forms import MonthField
 from reports.models import Edition, MonthConfirmation, Table
 from reports.queries import next_month
 from welfare.models import Office, State, office_scope_for
+from welfare.replica import reads_from_replica
 
 # Seconds for which a public page or list is kept: by this process, and by
 # browsers and proxies. An edition's files never change: kept an hour.
@@ -450,6 +451,7 @@ def _stats_etag(request):
 
 @login_not_required
 @transaction.non_atomic_requests
+@reads_from_replica
 @require_safe
 @condition(etag_func=_stats_etag)
 def stats(request):
@@ -495,6 +497,7 @@ def _edition_etag(request, pk):
 
 @login_not_required
 @transaction.non_atomic_requests
+@reads_from_replica
 @require_safe
 @condition(etag_func=_edition_etag)
 def public_edition(request, pk):
@@ -528,6 +531,7 @@ def _list_content(request):
 
 @login_not_required
 @transaction.non_atomic_requests
+@reads_from_replica
 @require_safe
 @condition(etag_func=lambda request: _etag(_list_content(request)))
 def open_data_list(request):
@@ -559,6 +563,7 @@ CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 @login_not_required
 @transaction.non_atomic_requests
+@reads_from_replica
 @require_safe
 @condition(etag_func=_file_etag)
 def open_data_file(request, pk, kind):
