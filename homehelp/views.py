@@ -200,7 +200,12 @@ def volunteer_suggest(request):
     if request.GET.get("available"):
         volunteers = volunteers.available_on()
     volunteers = volunteers.select_related("organization", "office")
-    return suggestions_response(request, VolunteerChoice(volunteers, user=request.user))
+    return suggestions_response(
+        request,
+        VolunteerChoice(volunteers, user=request.user),
+        person_of=attrgetter("person"),
+        searched_as="suggestions: volunteers",
+    )
 
 
 def organization_suggest(request):

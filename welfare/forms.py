@@ -268,11 +268,10 @@ class ChoiceByName(forms.ModelChoiceField):
         return list(self.queryset.filter(found).order_by(self.name_field, "pk")[:limit])
 
     def suggestions(self, text, limit):
-        """(value, detail) of the first `limit` records the text may mean, and
-        whether there are more: for the suggestions' JSON."""
+        """The first `limit` records the text may mean, and whether there are
+        more: for the suggestions' JSON."""
         found = self.candidates(" ".join(text.split()), limit + 1)
-        shown = [(self.label_from_instance(r), self.detail_of(r)) for r in found[:limit]]
-        return shown, len(found) > limit
+        return found[:limit], len(found) > limit
 
     def find(self, text):
         candidates = self.candidates(text, self.CANDIDATES + 1, by_id=True)
@@ -355,13 +354,17 @@ class ConstituencyChoice(ChoiceByName):
         return str(constituency.state)
 
 
-def suggestions_response(request, field):
+def suggestions_response(request, field, *, person_of=None, searched_as=None):
     """The JSON of a ChoiceByName's suggestions for the text `q`: at most
-    SUGGESTIONS of them, one query. The field's queryset is the scope."""
-    shown, more = field.suggestions(request.GET.get("q", "")[:100], SUGGESTIONS)
-    return JsonResponse(
-        {"results": [{"value": value, "label": detail} for value, detail in shown], "more": more}
-    )
+    SUGGESTIONS of them, one query. The field's queryset is the scope. Records
+    that name a person (`person_of(record)`) are a search for someone by name:
+    the people suggested are logged as a list's search is (people.shown_in_list)."""
+    text = request.GET.get("q", "")[:100]
+    shown, more = field.suggestions(text, SUGGESTIONS)
+    if person_of and text.strip():
+        people.shown_in_list(request, [person_of(r) for r in shown], searched_as=searched_as)
+    results = [{"value": field.label_from_instance(r), "label": field.detail_of(r)} for r in shown]
+    return JsonResponse({"results": results, "more": more})
 
 
 SUGGESTIONS = 20

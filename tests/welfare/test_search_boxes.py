@@ -276,3 +276,17 @@ def test_plain_fields_draw_widgets_as_djangos_templates_do(case, officer, office
         if name == "concern":
             django = re.sub(r">\s+<", "><", django)
         assert widget_html(field, "form-control") == django, name
+
+
+def test_the_volunteers_suggested_are_written_to_the_access_log(client, officer, office):
+    """Typing a name is a search for someone: the people suggested are logged
+    as a list's search is; an empty box suggests and logs nobody."""
+    from welfare.models import AccessLog
+
+    twins = twin_volunteers(office)
+    client.force_login(officer)
+    client.get(SUGGESTIONS["volunteers"], {"q": ""})
+    assert not AccessLog.objects.exists()
+    client.get(SUGGESTIONS["volunteers"], {"q": "siti"})
+    logged = AccessLog.objects.filter(user=officer, object_type="suggestions: volunteers")
+    assert set(logged.values_list("person", flat=True)) == {t.person_id for t in twins}
