@@ -74,7 +74,9 @@ SPECS = {
             Table.HOME_HELP_BY_STATE,
             HomeHelpReportForm,
             (*STATE_COLUMNS, "clients_served", "volunteers", "visits"),
-            frozenset({"clients_served", "volunteers"}),
+            # Visits bound the clients and volunteers (one visit: one of each), so
+            # a small count of visits is withheld as theirs are.
+            frozenset({"clients_served", "volunteers", "visits"}),
             file_total=True,
             by_year=True,
             report="reports:home-help",
@@ -92,7 +94,8 @@ SPECS = {
             Table.HOME_HELP_BY_OFFICE,
             HomeHelpByOfficeForm,
             (*OFFICE_COLUMNS, "clients_served", "volunteers", "visits", "minutes"),
-            frozenset({"clients_served", "volunteers"}),
+            # A visit lasts 1 to 720 minutes: a minute or two is one or two visits.
+            frozenset({"clients_served", "volunteers", "visits", "minutes"}),
             file_total=False,
             by_year=True,
             report="reports:home-help-by-office",

@@ -289,3 +289,19 @@ def test_a_large_table_is_protected_in_milliseconds():
     assert protected.below > 0
     grid = [[r[1]] for r in rows] + [[total[1]]]
     assert exposed(grid, withhold(grid, min_cell=3), min_cell=3) == []
+
+
+def test_a_single_visit_does_not_give_away_its_one_client_and_volunteer():
+    """clients ≤ visits, and a visit lasts a minute at least: a published 1 under
+    visits (or 1 under minutes) would tell the withheld clients and volunteers."""
+    from reports.editions import SPECS, Table, public_cells
+
+    for table, figures in [
+        (Table.HOME_HELP_BY_STATE, [[22, 5, 77], [1, 1, 1], [30, 9, 120]]),
+        (Table.HOME_HELP_BY_OFFICE, [[22, 5, 77, 7305], [1, 1, 1, 2], [30, 9, 120, 9000]]),
+    ]:
+        rows = [["C", "Place", "Place", *row] for row in figures]
+        total = [sum(column) for column in zip(*figures, strict=True)]
+        published = public_cells(SPECS[table], {"rows": rows, "total": total}, 3)[0]["rows"]
+        small = published[1][3:]
+        assert all(not isinstance(cell, int) for cell in small), (table, small)
