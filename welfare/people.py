@@ -270,10 +270,14 @@ def search_q(user, text, prefix=""):
     """A list's search box: every word in the name, or a MyKad. The full 12
     digits match exactly; fewer digits match the end of the MyKad of only the
     people whose full MyKad the user is shown, so that a masked number cannot be
-    completed by trying digits."""
-    text = text.strip()
+    completed by trying digits. A full MyKad of someone outside the user's full
+    details is a look-up (find_many_by_mykad): each such search counts against
+    the day's limit and is logged, hit or miss, so that the 12 digits cannot be
+    found by trying the few that the masked number and the year of birth leave."""
+    text = text.strip()[:100]
     digits = normalize_mykad(text)
-    words = text.split()
+    # A name has a few words; hundreds would only make a query too deep to run.
+    words = text.split()[:SEARCH_WORDS]
     by_name = Q()
     for word in words:
         # Accents and case ignored on both sides: "zoe" finds "Zoë" (PostgreSQL's
@@ -284,11 +288,31 @@ def search_q(user, text, prefix=""):
         return found
     if digits.isascii() and digits.isdigit():
         if len(digits) == 12:
-            found |= Q(**{f"{prefix}mykad": digits})
+            found |= full_mykad_q(user, digits, prefix)
         else:
             in_full = Person.objects.with_full_details_for(user).values("pk")
             found |= Q(**{f"{prefix}mykad__endswith": digits, f"{prefix}pk__in": in_full})
     return found
+
+
+SEARCH_WORDS = 10
+
+
+def full_mykad_q(user, digits, prefix):
+    exact = Q(**{f"{prefix}mykad": digits})
+    in_full = Person.objects.with_full_details_for(user)
+    if user.is_superuser or in_full.filter(mykad=digits).exists():
+        return exact
+    allowed = lookups_left_today(user) > 0
+    log_access(user, None, "search by MyKad", action=AccessLog.Action.LOOKUP)
+    if not allowed:
+        logger.error(
+            "User %s reached the daily limit of %d look-ups of people outside their office",
+            user.get_username(),
+            settings.PERSON_LOOKUPS_PER_DAY,
+        )
+        return exact & Q(**{f"{prefix}pk__in": in_full.values("pk")})
+    return exact
 
 
 def strip_accents(text):

@@ -708,3 +708,26 @@ def test_a_person_page_lists_the_reveals_of_that_person_only(state_officer, stra
             state_officer, [person], person, action=AccessLog.Action.REVEAL, reason=reason
         )
     assert [r.reason for r in people.reveals_of(stranger)] == ["court order 12/2026"]
+
+
+def test_searching_full_mykads_outside_the_full_details_counts_as_look_ups(
+    client, state_officer, stranger, past_case, settings
+):
+    """The masked number and the year of birth leave a few thousand candidates:
+    trying them through a search box is a look-up each, hit or miss, up to the
+    day's limit; the office that records the person searches them freely."""
+    settings.PERSON_LOOKUPS_PER_DAY = 2
+    client.force_login(state_officer)
+    wrong = stranger.mykad[:6] + "99" + stranger.mykad[8:]
+    for _ in range(2):
+        client.get("/search/", {"q": wrong})
+    response = client.get("/search/", {"q": stranger.mykad})
+    assert stranger.name not in response.text  # the day's look-ups are spent
+    assert logged(state_officer, action=AccessLog.Action.LOOKUP).count() == 3
+    logged(state_officer).delete()
+    assert stranger.name in client.get("/search/", {"q": stranger.mykad}).text
+
+
+def test_a_search_of_a_thousand_words_is_cut_not_an_error(signed_in):
+    response = signed_in.get("/homehelp/cases/", {"q": " ".join(["a"] * 1200)})
+    assert response.status_code == 200
