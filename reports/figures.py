@@ -207,11 +207,13 @@ def home_help_by_office(*, year, offices, client_type=""):
     return _hours(rows_of(offices, counts, HOME_HELP), dict(total))
 
 
-def home_help_by_organisation(*, year, client_type=""):
-    """As reports.queries.home_help_by_organisation: three queries."""
+def home_help_by_organisation(*, year, client_type="", organizations=None):
+    """As reports.queries.home_help_by_organisation: three queries. The rows of
+    `organizations` (those the reader may see), or of every organisation."""
     counts = _home_help(Level.ORGANIZATION, year=year, client_type=client_type)
     total = _home_help_total(_home_help(Level.NATION, year=year, client_type=client_type))
-    rows = rows_of(Organization.objects.order_by("name"), counts, HOME_HELP)
+    organizations = Organization.objects.all() if organizations is None else organizations
+    rows = rows_of(organizations.order_by("name"), counts, HOME_HELP)
     return _hours(rows, dict(total))
 
 

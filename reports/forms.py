@@ -92,8 +92,21 @@ class MonthField(forms.DateField):
 
     widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 
+    # The months the records can hold: a year before or after would reach past
+    # what a date can be when a report steps a year back or a month on.
+    FIRST_YEAR, LAST_YEAR = 1900, 9998
+
     def __init__(self, **kwargs):
         super().__init__(input_formats=["%Y-%m"], required=False, **kwargs)
+
+    def clean(self, value):
+        month = super().clean(value)
+        if month and not self.FIRST_YEAR <= month.year <= self.LAST_YEAR:
+            raise forms.ValidationError(
+                _("Give a month from %(first)s to %(last)s.")
+                % {"first": self.FIRST_YEAR, "last": self.LAST_YEAR}
+            )
+        return month
 
 
 class MonthlyForm(forms.Form):

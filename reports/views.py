@@ -31,6 +31,7 @@ from welfare.exports import table_response
 from welfare.models import AccessLog, Office, office_scope_for
 from welfare.people import log_access
 from welfare.replica import reads_from_replica
+from welfare.roles import get_in_scope
 
 PAGE, FILES = ("", "html"), ("csv", "xlsx")
 # A bar chart of more rows than this would be longer than the page: the table says it.
@@ -472,7 +473,9 @@ def home_help_by_organisation(request):
         return refused
     chosen = form.cleaned_data
     rows, total = figures.home_help_by_organisation(
-        year=chosen["year"], client_type=chosen["client_type"]
+        year=chosen["year"],
+        client_type=chosen["client_type"],
+        organizations=Organization.objects.visible_to(request.user),
     )
     return _table(
         request,
@@ -561,7 +564,7 @@ def monthly(request):
     elif organisation := request.GET.get("organisation"):
         if not organisation.isdigit():
             raise Http404
-        place["organization"] = get_object_or_404(Organization, pk=organisation)
+        place["organization"] = get_in_scope(request, Organization.objects, pk=organisation)
     first, last = chosen["from"], chosen["to"]
     year_before = first.replace(year=first.year - 1)
     found = figures.monthly(first=year_before, last=last, **place)

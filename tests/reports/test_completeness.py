@@ -185,3 +185,11 @@ def test_the_completeness_page_runs_a_fixed_number_of_queries(
     VisitFactory.create_batch(3, case__office=office, visited_on=date(2026, 10, 22))
     _confirmed(Office.objects.exclude(pk=office.pk)[:20], october)
     assert count() == one
+
+
+@pytest.mark.parametrize("month", ["0001-01", "0001-12", "9999-12"])
+def test_a_month_past_what_dates_hold_shows_the_last_month(client, hq, month):
+    client.force_login(hq)
+    response = client.get("/reports/completeness/", {"month": month})
+    assert response.status_code == 200
+    assert response.context["form"].initial["month"].year >= 1900

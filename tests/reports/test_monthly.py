@@ -7,6 +7,7 @@ import pytest
 from homehelp.models import Visit
 from reports import queries
 from tests.factories import (
+    OrganizationFactory,
     CaseFactory,
     ParticipationFactory,
     PersonFactory,
@@ -90,6 +91,13 @@ def test_an_office_out_of_scope_is_not_found(client, officer, far_office):
     client.force_login(officer)
     assert client.get(URL, {"office": far_office.code}).status_code == 404
     assert client.get(URL, {"organisation": "x"}).status_code == 404
+    # Another office's own organisation is as unknown as its records.
+    theirs = OrganizationFactory(office=far_office, name="Persatuan Kota Bharu")
+    assert client.get(URL, {"organisation": theirs.pk}).status_code == 404
+    rows = read_csv(
+        client.get("/reports/home-help-by-organisation/", {"year": 2024, "format": "csv"})
+    )
+    assert "Persatuan Kota Bharu" not in {row["organisation"] for row in rows}
 
 
 def test_the_page_has_line_charts_with_axes_and_the_data_table(client, hq, months):
@@ -117,7 +125,14 @@ def test_the_last_twelve_months_by_default(client, hq, db, refresh):
 
 
 @pytest.mark.parametrize(
-    "params", [{"from": "2024-13"}, {"from": "2024-05", "to": "2024-01"}, {"from": "1990-01"}]
+    "params",
+    [
+        {"from": "2024-13"},
+        {"from": "2024-05", "to": "2024-01"},
+        {"from": "1990-01"},
+        {"from": "0001-01", "to": "0001-03"},
+        {"from": "9999-11", "to": "9999-12"},
+    ],  # fmt: skip
 )
 def test_bad_months_are_refused_with_400(client, hq, params):
     client.force_login(hq)
