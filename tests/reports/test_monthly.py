@@ -7,8 +7,8 @@ import pytest
 from homehelp.models import Visit
 from reports import queries
 from tests.factories import (
-    OrganizationFactory,
     CaseFactory,
+    OrganizationFactory,
     ParticipationFactory,
     PersonFactory,
     ProjectFactory,
