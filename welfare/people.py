@@ -306,11 +306,7 @@ def full_mykad_q(user, digits, prefix):
     allowed = lookups_left_today(user) > 0
     log_access(user, None, "search by MyKad", action=AccessLog.Action.LOOKUP)
     if not allowed:
-        logger.error(
-            "User %s reached the daily limit of %d look-ups of people outside their office",
-            user.get_username(),
-            settings.PERSON_LOOKUPS_PER_DAY,
-        )
+        log_limit_reached(user)
         return exact & Q(**{f"{prefix}pk__in": in_full.values("pk")})
     return exact
 
@@ -370,11 +366,7 @@ def find_many_by_mykad(user, mykads, *, log=True):
     if outside:
         allowed = lookups_left_today(user)
         if len(outside) > allowed:
-            logger.error(
-                "User %s reached the daily limit of %d look-ups of people outside their office",
-                user.get_username(),
-                settings.PERSON_LOOKUPS_PER_DAY,
-            )
+            log_limit_reached(user)
             message = LOOKUP_LIMIT_REACHED % {"limit": settings.PERSON_LOOKUPS_PER_DAY}
             for person in outside[allowed:]:
                 refused[person.mykad] = message
@@ -385,6 +377,14 @@ def find_many_by_mykad(user, mykads, *, log=True):
     log_access(user, inside, "MyKad look-up", action=AccessLog.Action.VIEW)
     log_access(user, deleted, "MyKad look-up (deleted record)", action=AccessLog.Action.LOOKUP)
     return found, refused
+
+
+def log_limit_reached(user):
+    logger.error(
+        "User %s reached the daily limit of %d look-ups of people outside their office",
+        user.get_username(),
+        settings.PERSON_LOOKUPS_PER_DAY,
+    )
 
 
 def lookups_left_today(user):
