@@ -526,15 +526,13 @@ class PersonByMyKadForm(UserForm):
         return super().clean()
 
     def save(self, commit=True):
-        person = self.existing_person
-        if person is None:
-            details = {name: self.cleaned_data[name] for name in PERSON_DETAILS}
-            details["date_of_birth"] = details["date_of_birth"] or None
-            person, _created = Person.objects.register(
-                mykad=self.cleaned_data["mykad"], office=self.office_of_new_person(), **details
-            )
-        elif person.deleted_at:
-            person.restore()  # find_person() gave it back to its own office only
+        person = Person.objects.found_or_registered(
+            self.existing_person,
+            mykad=self.cleaned_data["mykad"],
+            office=self.office_of_new_person(),
+            # The details' fields are left out of the form when a person was found.
+            **{name: self.cleaned_data[name] for name in PERSON_DETAILS if name in self.fields},
+        )
         setattr(self.instance, self.person_field, person)
         return super().save(commit)
 

@@ -340,6 +340,17 @@ class PersonQuerySet(models.QuerySet):
         # welfare.people.find_by_mykad() before this; here it is an IntegrityError.
         return self.get_or_create(mykad=mykad, defaults=fields)
 
+    def found_or_registered(self, found, *, mykad="", office=None, **details):
+        """The person a new record (a participation, a case, a volunteer role)
+        names: the one its MyKad found, restored if deleted (welfare.people's
+        find_by_mykad() gives a deleted record back to its own office only), or
+        else a new person registered with this MyKad, office and details."""
+        if found is None:
+            return self.register(mykad=mykad, office=office, **details)[0]
+        if found.deleted_at:
+            found.restore()
+        return found
+
     def deleted(self):
         return self.filter(deleted_at__isnull=False)
 

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 from django.db import IntegrityError
+from django.utils import timezone
 
 from tests.factories import PersonFactory
 from welfare.forms import PersonForm
@@ -30,6 +31,19 @@ def test_people_without_mykad_are_separate_records(office):
     Person.objects.register(name="Aina", date_of_birth=date(2015, 1, 1), office=office)
     Person.objects.register(name="Aina", date_of_birth=date(2015, 1, 1), office=office)
     assert Person.objects.filter(name="Aina").count() == 2
+
+
+def test_a_record_names_the_person_found_restored_or_a_new_person(office, far_office):
+    found = PersonFactory(name="Siti", office=office, deleted_at=timezone.now())
+    same = Person.objects.found_or_registered(found, mykad="", office=far_office, name="Other")
+    found.refresh_from_db()
+    assert same == found and found.deleted_at is None and found.name == "Siti"
+    assert found.office == office  # the details given are for a new person only
+    new = Person.objects.found_or_registered(
+        None, mykad="480315-14-5557", office=far_office, name="Tan"
+    )
+    assert (new.name, new.office, new.date_of_birth) == ("Tan", far_office, date(1948, 3, 15))
+    assert Person.objects.count() == 2
 
 
 def test_database_refuses_a_second_person_with_the_same_mykad(db):
