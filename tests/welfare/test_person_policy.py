@@ -627,8 +627,10 @@ def test_only_a_district_officer_takes_a_person_over(officer, office, stranger):
     from tests.factories import UserFactory
     from welfare import people
 
+    assert not people.may_take_over(officer, stranger)  # Petaling does not serve them
     CaseFactory(office=office, client=stranger)  # Petaling serves the stranger now
     assert people.may_take_over(officer, stranger)
+    assert not people.may_take_over(officer, PersonFactory(office=office))  # recorded here
     administrator = UserFactory(username="adm", is_superuser=True, is_staff=True, office=office)
     assert not people.may_take_over(administrator, stranger)
 
@@ -689,10 +691,14 @@ def test_look_ups_are_logged_by_kind_and_counted_per_user(
     held = PersonFactory(office=far_office)
     held.soft_delete(by=neighbour_officer)
     assert people.find_by_mykad(officer, own.mykad) == own
-    assert logged(officer, person=own, action=AccessLog.Action.VIEW).exists()
+    assert logged(officer, person=own, action=AccessLog.Action.VIEW).get().object_type == (
+        "MyKad look-up"
+    )
     with pytest.raises(Exception, match="being deleted"):
         people.find_by_mykad(officer, held.mykad)
-    assert logged(officer, person=held, action=AccessLog.Action.LOOKUP).exists()
+    assert logged(officer, person=held, action=AccessLog.Action.LOOKUP).get().object_type == (
+        "MyKad look-up (deleted record)"
+    )
     AccessLog.objects.filter(person=held).delete()
     # Another officer's look-ups never use up this officer's day.
     people.find_by_mykad(neighbour_officer, far.mykad)
@@ -723,9 +729,64 @@ def test_searching_full_mykads_outside_the_full_details_counts_as_look_ups(
         client.get("/search/", {"q": wrong})
     response = client.get("/search/", {"q": stranger.mykad})
     assert stranger.name not in response.text  # the day's look-ups are spent
-    assert logged(state_officer, action=AccessLog.Action.LOOKUP).count() == 3
+    lookups = logged(state_officer, action=AccessLog.Action.LOOKUP)
+    assert list(lookups.values_list("object_type", flat=True)) == ["search by MyKad"] * 3
     logged(state_officer).delete()
+    settings.PERSON_LOOKUPS_PER_DAY = 1  # the last look-up of the day still finds
     assert stranger.name in client.get("/search/", {"q": stranger.mykad}).text
+
+
+def test_searching_a_full_mykad_within_the_full_details_is_no_look_up(
+    client, officer, office, settings
+):
+    settings.PERSON_LOOKUPS_PER_DAY = 0
+    own = PersonFactory(office=office, name="Aminah Yusof")
+    client.force_login(officer)
+    assert own.name in client.get("/search/", {"q": own.mykad}).text
+    assert not logged(officer, action=AccessLog.Action.LOOKUP).exists()
+
+
+def test_contact_details_go_with_the_full_details_and_to_a_volunteers_clients(
+    officer, volunteer_user, office, stranger
+):
+    """The phone, address and postcode (the volunteer's case page shows them)."""
+    from welfare.people import Disclosure
+
+    assigned = CaseFactory(office=office, volunteer=volunteer_user.volunteer).client
+    own = PersonFactory(office=office)
+    assert Disclosure(officer).contact_details(own)
+    assert not Disclosure(officer).contact_details(stranger)
+    assert not Disclosure(officer).contact_details(None)
+    volunteer = Disclosure(volunteer_user)
+    assert volunteer.contact_details(assigned)
+    assert not volunteer.contact_details(own)
+    assert not volunteer.contact_details(None)
+
+
+def test_a_volunteer_finds_nobody_by_mykad(volunteer_user, office):
+    from django.core.exceptions import ValidationError
+
+    from welfare import people
+
+    client = CaseFactory(office=office, volunteer=volunteer_user.volunteer).client
+    found, refused = people.find_many_by_mykad(volunteer_user, [client.mykad])
+    assert (found, refused) == ({}, {client.mykad: people.NO_LOOKUP_FOR_VOLUNTEERS})
+    with pytest.raises(ValidationError, match="Volunteers do not look people up"):
+        people.find_by_mykad(volunteer_user, client.mykad)
+
+
+def test_a_file_of_many_mykads_finds_every_person_in_a_fixed_number_of_queries(
+    officer, office, django_assert_num_queries
+):
+    """Looked up a thousand MyKads at a time: the first and the last of 1,001."""
+    from welfare import people
+
+    numbers = [make_mykad(n) for n in range(1001)]
+    first, last = (PersonFactory(office=office, mykad=m) for m in (min(numbers), max(numbers)))
+    officer.has_perm("welfare.view_person")  # the roles, read once per process
+    with django_assert_num_queries(3):  # two batches and the log
+        found, refused = people.find_many_by_mykad(officer, numbers)
+    assert set(found.values()) == {first, last} and not refused
 
 
 def test_a_search_of_a_thousand_words_is_cut_not_an_error(signed_in):
