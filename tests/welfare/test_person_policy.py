@@ -631,6 +631,10 @@ def test_only_a_district_officer_takes_a_person_over(officer, office, stranger):
     CaseFactory(office=office, client=stranger)  # Petaling serves the stranger now
     assert people.may_take_over(officer, stranger)
     assert not people.may_take_over(officer, PersonFactory(office=office))  # recorded here
+    unrecorded = PersonFactory(office=None)  # no office records them: a serving one may
+    assert not people.may_take_over(officer, unrecorded)
+    CaseFactory(office=office, client=unrecorded)
+    assert people.may_take_over(officer, unrecorded)
     administrator = UserFactory(username="adm", is_superuser=True, is_staff=True, office=office)
     assert not people.may_take_over(administrator, stranger)
 
@@ -652,6 +656,18 @@ def test_a_volunteer_is_shown_no_mykad_at_all(volunteer_user, office):
 
     client = CaseFactory(office=office, volunteer=volunteer_user.volunteer).client
     assert Disclosure(volunteer_user).mykad(client) == ""
+
+
+def test_people_of_a_name_are_told_apart_by_year_and_masked_mykad_only(
+    officer, volunteer_user, office
+):
+    from welfare import people
+
+    person = PersonFactory(office=office, mykad=make_mykad(4411, born=date(1975, 2, 3)))
+    assert people.told_apart(officer, person) == "born 1975, MyKad …4411"
+    assert people.told_apart(volunteer_user, person) == "born 1975"
+    without = PersonFactory(office=office, mykad="", date_of_birth=date(1980, 1, 1))
+    assert people.told_apart(officer, without) == "born 1980"
 
 
 def test_an_empty_search_finds_nobody(officer, office):
