@@ -663,7 +663,8 @@ def test_people_of_a_name_are_told_apart_by_year_and_masked_mykad_only(
 ):
     from welfare import people
 
-    person = PersonFactory(office=office, mykad=make_mykad(4411, born=date(1975, 2, 3)))
+    born = date(1975, 2, 3)
+    person = PersonFactory(office=office, mykad=make_mykad(4411, born=born), date_of_birth=born)
     assert people.told_apart(officer, person) == "born 1975, MyKad …4411"
     assert people.told_apart(volunteer_user, person) == "born 1975"
     without = PersonFactory(office=office, mykad="", date_of_birth=date(1980, 1, 1))
