@@ -671,6 +671,43 @@ def test_people_of_a_name_are_told_apart_by_year_and_masked_mykad_only(
     assert people.told_apart(officer, without) == "born 1980"
 
 
+def test_the_full_details_of_many_people_are_decided_in_one_query(
+    officer, state_officer, office, far_office, stranger, django_assert_num_queries
+):
+    """Once per page, not once per row: the office's own people need no query,
+    the others one for all, and a role never shown full details none at all."""
+    from welfare.people import Disclosure
+
+    own, served = PersonFactory(office=office), PersonFactory(office=far_office)
+    CaseFactory(office=office, client=served)
+    for user in (officer, state_officer):
+        user.has_perm("welfare.view_person")  # the roles, read once per process
+    disclosure = Disclosure(officer)
+    with django_assert_num_queries(1):
+        disclosure.prime([own, served, stranger])
+    with django_assert_num_queries(0):
+        disclosure.prime([served.pk, stranger.pk])  # decided already
+        decided = [disclosure.full_details(p) for p in (own, served, stranger)]
+    assert decided == [True, True, False]
+    exported = Disclosure(officer)
+    with django_assert_num_queries(1):  # the ids read by the database, not by Python
+        exported.prime(Person.objects.filter(pk__in=[served.pk, stranger.pk]).values("pk"))
+        assert [exported.full_details(p) for p in (served, stranger)] == [True, False]
+    reader = Disclosure(state_officer)
+    with django_assert_num_queries(0):
+        reader.prime([own, served, stranger])
+    assert reader.mykad(served) == served.masked_mykad
+    assert reader.mykad(None) == ""
+
+
+def test_a_search_reads_the_first_100_characters(officer, office):
+    from welfare import people
+
+    long_name = PersonFactory(office=office, name="A" * 100)
+    found = Person.objects.filter(people.search_q(officer, "a" * 100 + "z"))
+    assert list(found) == [long_name]
+
+
 def test_an_empty_search_finds_nobody(officer, office):
     from welfare import people
 
@@ -722,7 +759,9 @@ def test_look_ups_are_logged_by_kind_and_counted_per_user(
     assert people.find_by_mykad(officer, far.mykad) == far
 
 
-def test_a_person_page_lists_the_reveals_of_that_person_only(state_officer, stranger, office):
+def test_a_person_page_lists_the_reveals_of_that_person_only(
+    state_officer, stranger, office, django_assert_num_queries
+):
     from welfare import people
 
     other = PersonFactory(office=office)
@@ -730,7 +769,10 @@ def test_a_person_page_lists_the_reveals_of_that_person_only(state_officer, stra
         people.log_access(
             state_officer, [person], person, action=AccessLog.Action.REVEAL, reason=reason
         )
-    assert [r.reason for r in people.reveals_of(stranger)] == ["court order 12/2026"]
+    people.log_access(state_officer, [stranger], stranger)  # a view is no reveal
+    with django_assert_num_queries(1):  # with who revealed it
+        shown = [(r.reason, r.user.username) for r in people.reveals_of(stranger)]
+    assert shown == [("court order 12/2026", state_officer.username)]
 
 
 def test_searching_full_mykads_outside_the_full_details_counts_as_look_ups(
