@@ -693,11 +693,26 @@ def test_the_full_details_of_many_people_are_decided_in_one_query(
     with django_assert_num_queries(1):  # the ids read by the database, not by Python
         exported.prime(Person.objects.filter(pk__in=[served.pk, stranger.pk]).values("pk"))
         assert [exported.full_details(p) for p in (served, stranger)] == [True, False]
+    later = Disclosure(officer)
+    with django_assert_num_queries(2):  # what one prime() decided, the next keeps
+        later.prime([stranger])
+        later.prime([served])
+        assert not later.full_details(stranger)
+    assert not later.full_details(None)
     reader = Disclosure(state_officer)
     with django_assert_num_queries(0):
         reader.prime([own, served, stranger])
     assert reader.mykad(served) == served.masked_mykad
     assert reader.mykad(None) == ""
+
+
+def test_a_request_shares_one_disclosure_between_its_view_and_templates(rf, officer):
+    from welfare.people import disclosure_for
+
+    request = rf.get("/")
+    request.user = officer
+    assert disclosure_for(request) is disclosure_for(request)
+    assert disclosure_for(request).user == officer
 
 
 def test_a_search_reads_the_first_100_characters(officer, office):
@@ -723,10 +738,11 @@ def test_the_access_log_names_the_record_the_address_and_each_person(client, off
     client.force_login(officer)
     client.get(person.get_absolute_url(), REMOTE_ADDR="10.1.2.3")
     entry = logged(officer, person=person).get()
-    assert (entry.object_type, entry.object_id, entry.ip_address) == (
+    assert (entry.object_type, entry.object_id, entry.ip_address, entry.reason) == (
         "person",
         person.pk,
         "10.1.2.3",
+        "",  # a reason is given only for a reveal
     )
     others = [PersonFactory(office=office) for _ in range(2)]
     people.log_access(officer, [p.pk for p in others], "a list by ids")
