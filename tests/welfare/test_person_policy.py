@@ -751,6 +751,22 @@ def test_the_access_log_names_the_record_the_address_and_each_person(client, off
     }
 
 
+def test_the_people_of_an_export_are_logged_by_one_insert_select(
+    officer, office, django_assert_num_queries
+):
+    """The database reads the ids (100,000 of them for a big export), not Python."""
+    from welfare import people
+
+    exported = [PersonFactory(office=office) for _ in range(3)]
+    ids = Person.objects.filter(office=office).values_list("pk", flat=True)
+    with django_assert_num_queries(1) as queries:
+        people.log_access(officer, ids, "export", action=AccessLog.Action.EXPORT)
+    assert queries.captured_queries[0]["sql"].startswith("INSERT INTO")
+    assert set(
+        logged(officer, action=AccessLog.Action.EXPORT).values_list("person", flat=True)
+    ) == {p.pk for p in exported}
+
+
 def test_look_ups_are_logged_by_kind_and_counted_per_user(
     officer, neighbour_officer, office, far_office, settings
 ):
