@@ -78,7 +78,9 @@ class LimitedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.limit + 1].count()
+        # Unordered: how many rows there are up to the limit does not depend on
+        # their order, and a sort would read every row of the office first.
+        return self.object_list.order_by()[: self.limit + 1].count()
 
     @property
     def count_is_limited(self):
