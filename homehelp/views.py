@@ -78,7 +78,9 @@ class LimitedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.limit + 1].count()
+        # Unordered: how many rows there are up to the limit does not depend on
+        # their order, and a sort would read every row of the office first.
+        return self.object_list.order_by()[: self.limit + 1].count()
 
     @property
     def count_is_limited(self):
@@ -614,9 +616,14 @@ def get_case(request, pk, action=None):
 
 def case_detail(request, pk, visit_form=None):
     case = get_case(request, pk)
-    visits = case.visits.select_related(
-        "volunteer__person", "concern_resolved_by"
-    ).prefetch_related(services_given())
+    # The newest visits, a page at a time: a case visited weekly for years has
+    # hundreds, and the page's cost would grow with them.
+    visits = paginate(
+        request,
+        case.visits.select_related("volunteer__person", "concern_resolved_by").prefetch_related(
+            services_given()
+        ),
+    )
     can_record = case.is_open and request.user.has_perm("homehelp.add_visit")
     if visit_form is None and can_record:
         visit_form = VisitForm(case=case, user=request.user)
