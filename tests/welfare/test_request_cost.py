@@ -85,12 +85,55 @@ def test_a_permission_given_to_the_user_and_a_group_deleted_are_seen(officer):
     assert officer.has_perm("welfare.change_state")
 
 
+def fresh(user):
+    """The user as the next request reads them."""
+    return type(user).objects.get(pk=user.pk)
+
+
 def test_a_renamed_group_is_another_role(officer):
+    assert fresh(officer).is_district_officer  # read, and kept for the process
     group = Group.objects.get(name=Role.DISTRICT_OFFICER)
     group.name = "District officer (old)"
     group.save()
-    officer.refresh_from_db()
-    assert not officer.is_district_officer
+    assert not fresh(officer).is_district_officer
+
+
+def test_roles_cleared_from_either_side_are_seen(officer, neighbour_officer):
+    assert Role.DISTRICT_OFFICER in officer.role_names
+    assert fresh(neighbour_officer).is_district_officer
+    officer.groups.clear()
+    assert officer.role_names == frozenset()  # the User object in hand forgets them too
+    Group.objects.get(name=Role.DISTRICT_OFFICER).user_set.clear()
+    assert not fresh(neighbour_officer).is_district_officer
+
+
+def test_a_permission_cleared_from_its_groups_or_deleted_is_seen(officer, neighbour_officer):
+    add_visit = Permission.objects.get(codename="add_visit")
+    assert fresh(officer).has_perm("homehelp.add_visit")
+    add_visit.group_set.clear()
+    assert not fresh(officer).has_perm("homehelp.add_visit")
+    change_state = Permission.objects.get(codename="change_state")
+    Group.objects.get(name=Role.DISTRICT_OFFICER).permissions.add(change_state)
+    neighbour_officer.groups.clear()
+    neighbour_officer.user_permissions.add(change_state)
+    for user in (officer, neighbour_officer):
+        assert fresh(user).has_perm("welfare.change_state")
+    change_state.delete()
+    for user in (officer, neighbour_officer):
+        assert not fresh(user).has_perm("welfare.change_state")
+
+
+def test_a_migration_of_welfare_has_every_users_roles_read_again(officer):
+    """Its data migrations grant permissions without the signals above."""
+    from django.apps import apps
+
+    from welfare.roles import migrated
+
+    before = fresh(officer).roles_changed
+    migrated(sender=apps.get_app_config("programs"), using="default")
+    assert fresh(officer).roles_changed == before
+    migrated(sender=apps.get_app_config("welfare"), using="default")
+    assert fresh(officer).roles_changed != before
 
 
 def test_roles_read_once_per_process_and_user(officer, django_assert_num_queries):
