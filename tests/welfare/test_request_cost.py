@@ -123,6 +123,23 @@ def test_a_permission_cleared_from_its_groups_or_deleted_is_seen(officer, neighb
         assert not fresh(user).has_perm("welfare.change_state")
 
 
+def test_the_user_in_hand_forgets_the_permissions_it_listed(officer):
+    assert "homehelp.add_visit" in officer.get_group_permissions()
+    assert officer.get_user_permissions() == set()
+    officer.groups.clear()
+    officer.user_permissions.add(Permission.objects.get(codename="change_state"))
+    assert officer.get_group_permissions() == set()
+    assert officer.get_user_permissions() == {"welfare.change_state"}
+
+
+def test_permissions_are_a_models_not_an_objects_and_none_for_an_inactive_user(officer, case):
+    assert officer.has_perm("homehelp.change_case")
+    assert not officer.has_perm("homehelp.change_case", obj=case)
+    assert officer.get_all_permissions(obj=case) == set()
+    officer.is_active = False
+    assert officer.get_all_permissions() == set()
+
+
 def test_a_migration_of_welfare_has_every_users_roles_read_again(officer):
     """Its data migrations grant permissions without the signals above."""
     from django.apps import apps
