@@ -64,6 +64,16 @@ def test_a_volunteer_sees_only_their_phone_page(client, volunteer_user):
     assert not (set(LISTS) | set(ADDS)) & links
 
 
+def test_a_volunteer_and_an_anonymous_user_are_given_no_menu(volunteer_user):
+    """A volunteer's menu is their phone page (the template's, not menu_for()'s)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from welfare.roles import menu_for
+
+    assert menu_for(volunteer_user, "homehelp:my") == {}
+    assert menu_for(AnonymousUser(), "home") == {}
+
+
 @pytest.mark.parametrize(
     ("path", "current"),
     [("/homehelp/cases/", "Cases"), ("/homehelp/visits/", "Visits"), ("/projects/", "Projects"),
