@@ -85,6 +85,12 @@ def test_the_menu_marks_the_current_section(client, officer, path, current):
     assert marked[0] == current
 
 
+def test_the_menu_names_its_sections_and_marks_the_current_one(client, officer):
+    client.force_login(officer)
+    toggles = re.findall(r'dropdown-toggle( active)?"[^>]*>([^<]+)<', client.get("/projects/").text)
+    assert toggles[:2] == [("", "Home help"), (" active", "Programmes")]  # then the account
+
+
 def test_a_record_page_marks_its_list_and_shows_the_trail(client, officer, office):
     case = CaseFactory(office=office)
     project = ProjectFactory(office=office, name="Kelas Jahitan")
