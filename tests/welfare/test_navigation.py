@@ -53,8 +53,10 @@ def test_read_only_roles_see_every_list_but_no_way_to_add(client, role, request)
 
 def test_a_user_without_a_role_sees_no_section(client, no_role_user):
     client.force_login(no_role_user)
-    links = menu_links(client.get("/").text)
+    page = client.get("/").text
+    links = menu_links(page)
     assert not (set(LISTS) | set(ADDS) | {"/reports/"}) & links
+    assert re.findall(r'aria-current="page">([^<]+)<', page) == ["Home"]
 
 
 def test_a_volunteer_sees_only_their_phone_page(client, volunteer_user):
