@@ -123,6 +123,24 @@ def test_a_permission_cleared_from_its_groups_or_deleted_is_seen(officer, neighb
         assert not fresh(user).has_perm("welfare.change_state")
 
 
+def test_the_requests_user_comes_with_office_and_state_in_one_query(
+    state_officer, officer, django_assert_num_queries
+):
+    from welfare.roles import RolesBackend
+
+    with django_assert_num_queries(1):
+        user = RolesBackend().get_user(state_officer.pk)
+        assert (user.office, user.state) == (None, state_officer.state)
+
+
+def test_a_deactivated_users_session_ends(client, officer):
+    client.force_login(officer)
+    officer.is_active = False
+    officer.save()
+    response = client.get("/homehelp/")
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
 def test_the_user_in_hand_forgets_the_permissions_it_listed(officer):
     assert "homehelp.add_visit" in officer.get_group_permissions()
     assert officer.get_user_permissions() == set()
