@@ -139,6 +139,7 @@ def test_a_deactivated_users_session_ends(client, officer):
     officer.save()
     response = client.get("/homehelp/")
     assert response.status_code == 302 and "/accounts/login/" in response.url
+    assert not response.wsgi_request.user.is_authenticated  # signed out, not only refused
 
 
 def test_the_user_in_hand_forgets_the_permissions_it_listed(officer):
