@@ -85,7 +85,7 @@ class ProgrammeEntry(models.Model):
     person_id = models.BigIntegerField(null=True)
     # The row's source, by which a refresh finds the rows that changed: the
     # project, and the participation (empty on the project's own row).
-    project_id = models.BigIntegerField()
+    project_id = models.BigIntegerField(db_index=True)
     participation_id = models.BigIntegerField(null=True)
     day = models.DateField()
     month = models.DateField()  # the first of day's month: grouped by, never computed again
@@ -194,8 +194,9 @@ class VisitRow(models.Model):
     Kept between refreshes: a refresh compares it with the visits as they are
     now, and counts again only the years and places of the rows that differ."""
 
-    # No index but the year's: the table is written whole by a full refresh and
-    # read whole, or by year, by the grouped counts.
+    # No index on the places: the table is written whole by a full refresh and
+    # read whole by the grouped counts; a refresh of what changed reads the
+    # rows of the clients and volunteers of the visits changed.
     visit = models.BigIntegerField(primary_key=True)
     state = models.ForeignKey(
         State, models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
@@ -221,10 +222,49 @@ class VisitRow(models.Model):
 
     class Meta:
         db_table = "reports_visit_rows"
-        indexes = [models.Index(fields=["year"], name="reports_visit_row_year")]
+        indexes = [
+            models.Index(fields=["client"], name="reports_visit_row_client"),
+            models.Index(fields=["volunteer"], name="reports_visit_row_volunteer"),
+        ]
 
     def __str__(self):
         return str(self.visit)
+
+
+class ServiceRow(models.Model):
+    """A service given at a visit: a copy of the visits' services, kept with the
+    visits' rows, so that a refresh can take off what a visit counted before its
+    services changed."""
+
+    visit = models.ForeignKey(VisitRow, models.DO_NOTHING, related_name="+", db_constraint=False)
+    service = models.ForeignKey(
+        Service, models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+
+    def __str__(self):
+        return f"{self.visit_id} {self.service_id}"
+
+
+class RecordChanged(models.Model):
+    """A record that the figures count was added, changed or deleted since the
+    last refresh: written by the database itself (triggers of migration 0005,
+    so that no path escapes: forms, the admin, imports, update(), cascades,
+    bulk loads), read and emptied by the next refresh. `source` is the id of a
+    row of the table `kind` names."""
+
+    class Kind(models.TextChoices):
+        PROJECT = "project"  # a project, or a participation in it
+        VISIT = "visit"  # a visit, or the services given at it
+        CASE = "case"  # a case's office, constituency, client or client type
+        VOLUNTEER = "volunteer"  # a volunteer's organisation
+        OFFICE = "office"  # an office's state
+        CONSTITUENCY = "constituency"  # a constituency's state
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    source = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.kind} {self.source}"
 
 
 class ServiceYear(models.Model):

@@ -26,7 +26,14 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, ExtractMonth, ExtractYear, Greatest, TruncMonth
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    ExtractMonth,
+    ExtractYear,
+    Greatest,
+    TruncMonth,
+)
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
@@ -38,12 +45,15 @@ from reports.models import (
     Level,
     ProgrammeEntry,
     ProgrammeMonth,
+    RecordChanged,
+    ServiceRow,
     ServiceYear,
     SummaryRefresh,
     VisitRow,
 )
 
-SUMMARIES = [ProgrammeEntry, ProgrammeMonth, VisitRow, HomeHelpFigure, ServiceYear, CaseToday]
+SUMMARIES = [ProgrammeEntry, ProgrammeMonth, VisitRow, ServiceRow, HomeHelpFigure, ServiceYear]
+SUMMARIES += [CaseToday]
 # The filters of the projects report, and the levels that get rows for each of
 # their combinations: every combination for the national table (nation, states);
 # the project type only for the offices, where every combination would multiply
@@ -71,7 +81,7 @@ def summaries_refresh(*, today=None, full=False):
     """Brings every summary table to what the rows give now; returns the
     SummaryRefresh. Whole when `full`, on the first refresh and on the first
     after a migration of the reports app; otherwise only what the records
-    changed since the last refresh."""
+    logged as changed (RecordChanged) since the last refresh."""
     today = today or timezone.localdate()
     with _one_at_a_time(), transaction.atomic():
         taken_at = timezone.now()
@@ -79,15 +89,21 @@ def summaries_refresh(*, today=None, full=False):
         last = SummaryRefresh.objects.first()
         migration = _last_migration()
         full = full or last is None or last.migration != migration
+        # The changes logged so far (in the snapshot): the rest wait for the next.
+        log = connection.ops.quote_name(RecordChanged._meta.db_table)
+        _drop(LOGGED)
+        _execute(f"CREATE TEMPORARY TABLE {LOGGED} AS SELECT id, kind, source FROM {log}")
         if full:
             rows = _programme_rebuilt() + _home_help_rebuilt()
         else:
+            _changed_sources()
             rows = _programme_updated() + _home_help_updated()
-        # Small enough to count again whole: the services given (one row per
-        # service and visit) and the cases as they stand today.
-        ServiceYear.objects.all().delete()
+            _drop(PROJECTS_CHANGED, VISITS_CHANGED)
+        _execute(f"DELETE FROM {log} WHERE id IN (SELECT id FROM {LOGGED})")
+        _drop(LOGGED)
+        # Cheap enough to count again whole, and they depend on the day.
         CaseToday.objects.all().delete()
-        rows += _services() + _cases_today(today)
+        rows += _cases_today(today)
         if connection.vendor == "postgresql" and full:
             # Fresh statistics, or the planner takes the new tables for empty ones
             # and reads them the slow way (34 ms instead of 1 for a state table at M).
@@ -102,6 +118,45 @@ def summaries_refresh(*, today=None, full=False):
             full=full,
             migration=migration,
         )
+
+
+LOGGED = "reports_refresh_logged"  # the RecordChanged rows this refresh reads
+PROJECTS_CHANGED = "reports_refresh_projects"  # ids of the projects to count again
+VISITS_CHANGED = "reports_refresh_visit_ids"  # ids of the visits to count again
+
+
+def _logged(kind):
+    return RawSQL(f"SELECT source FROM {LOGGED} WHERE kind = %s", [kind])
+
+
+def _changed_sources():
+    """The projects and visits to count again, from what was logged: their own
+    changes, their participations' and services', and those of the cases,
+    volunteers, offices and constituencies they are counted under."""
+    Kind = RecordChanged.Kind
+    _temporary(
+        PROJECTS_CHANGED,
+        Project.objects.filter(office__in=_logged(Kind.OFFICE)).values(c_id=F("pk")),
+    )
+    _execute(
+        f"INSERT INTO {PROJECTS_CHANGED} (c_id) SELECT source FROM {LOGGED} WHERE kind = %s",
+        [Kind.PROJECT],  # deleted ones too: their entries go
+    )
+    cases = Case.objects.filter(
+        Q(pk__in=_logged(Kind.CASE))
+        | Q(office__in=_logged(Kind.OFFICE))
+        | Q(constituency__in=_logged(Kind.CONSTITUENCY))
+    )
+    _temporary(
+        VISITS_CHANGED, Visit.objects.filter(case__in=cases.values("pk")).values(c_id=F("pk"))
+    )
+    volunteers = Visit.objects.filter(volunteer__in=_logged(Kind.VOLUNTEER)).values_list("pk")
+    sql, params = volunteers.query.sql_with_params()
+    _execute(f"INSERT INTO {VISITS_CHANGED} (c_id) {sql}", params)
+    _execute(
+        f"INSERT INTO {VISITS_CHANGED} (c_id) SELECT source FROM {LOGGED} WHERE kind = %s",
+        [Kind.VISIT],
+    )
 
 
 def _last_migration():
@@ -214,14 +269,14 @@ GONE_ENTRIES = "reports_refresh_gone"  # ids of the stored entries that no longe
 COMING_ENTRIES = "reports_refresh_coming"  # the entries not stored yet
 PERSONS = "reports_refresh_persons"  # the persons of either
 MONTH_PARTS = "reports_refresh_month_parts"  # ProgrammeMonth's rows, in parts to add up
-MONTHS_TOUCHED = "reports_refresh_months_touched"
+ROWS_TOUCHED = "reports_refresh_rows_touched"
 
 
-def _entry_rows():
-    """The entries as the rows give them now: two values() querysets of _columns()
-    with the same columns, projects then participations."""
+def _entry_rows(projects=Project.objects):
+    """The entries of `projects` as the rows give them now: two values() querysets
+    of _columns() with the same columns, projects then participations."""
     counted = ~Q(status=Project.Status.CANCELLED)
-    projects = Project.objects.filter(counted).order_by()
+    projects = projects.filter(counted).order_by()
     participations = Participation.objects.filter(project__in=projects).order_by()
     return [
         projects.values(
@@ -262,23 +317,25 @@ def _entry_rows():
 def _programme_rebuilt():
     ProgrammeEntry.objects.all().delete()
     written = sum(_insert(ProgrammeEntry, rows) for rows in _entry_rows())
-    _month_parts_table()
+    _parts_table(ProgrammeMonth, MONTH_FIELDS + MONTH_FIGURES, MONTH_PARTS)
     every = ProgrammeEntry.objects.order_by()
     _month_parts(counted=every, persons=every, sign=1)
     ProgrammeMonth.objects.all().delete()
-    written += _months_from_parts()
+    written += _sums(ProgrammeMonth, MONTH_FIELDS, MONTH_FIGURES, MONTH_PARTS)
     _drop(MONTH_PARTS)
     return written
 
 
 def _programme_updated():
-    """The entries that differ from the rows now are replaced; ProgrammeMonth is
-    corrected by the difference: what the entries gone counted is taken off,
-    what the entries coming count is added, and the persons of either are
-    counted again from all their entries, before and after."""
+    """The entries of the projects changed that differ from the rows now are
+    replaced; ProgrammeMonth is corrected by the difference: what the entries
+    gone counted is taken off, what the entries coming count is added, and the
+    persons of either are counted again from all their entries, before and
+    after."""
     quote = connection.ops.quote_name
     stored = quote(ProgrammeEntry._meta.db_table)
-    now, then = _entry_rows()
+    changed = RawSQL(f"SELECT c_id FROM {PROJECTS_CHANGED}", [])
+    now, then = _entry_rows(projects=Project.objects.filter(pk__in=changed))
     _temporary(NEW_ENTRIES, now)
     fields = _names(now)
     columns = ", ".join(quote(f"c_{name}") for name in fields)
@@ -294,7 +351,7 @@ def _programme_updated():
     _execute(
         f"CREATE TEMPORARY TABLE {GONE_ENTRIES} AS SELECT kept.id, kept.person_id"
         f" FROM {stored} kept LEFT JOIN {NEW_ENTRIES} now ON {source} AND {same}"
-        " WHERE now.c_project_id IS NULL"
+        f" WHERE now.c_project_id IS NULL AND kept.project_id IN (SELECT c_id FROM {PROJECTS_CHANGED})"
     )
     _execute(f"DROP TABLE IF EXISTS {COMING_ENTRIES}")
     _execute(
@@ -312,7 +369,7 @@ def _programme_updated():
         )
         persons = Q(person_id__in=RawSQL(f"SELECT person_id FROM {PERSONS}", []))
         entries = ProgrammeEntry.objects.order_by()
-        _month_parts_table()
+        _parts_table(ProgrammeMonth, MONTH_FIELDS + MONTH_FIGURES, MONTH_PARTS)
         _month_parts(
             counted=entries.filter(pk__in=RawSQL(f"SELECT id FROM {GONE_ENTRIES}", [])),
             persons=entries.filter(persons),
@@ -325,7 +382,7 @@ def _programme_updated():
             f"INSERT INTO {stored} ({targets}) SELECT {columns} FROM {COMING_ENTRIES}"
         )
         _month_parts(counted=entries.filter(pk__gt=before), persons=entries.filter(persons), sign=1)
-        written += _months_corrected()
+        written += _corrected(ProgrammeMonth, MONTH_FIELDS, MONTH_FIGURES, MONTH_PARTS)
         _drop(PERSONS, MONTH_PARTS)
     _drop(NEW_ENTRIES, GONE_ENTRIES, COMING_ENTRIES)
     return written
@@ -341,18 +398,62 @@ MONTH_FIELDS = ["level", "state", "office", "project_type", "status", "target_gr
 MONTH_FIGURES = ["projects", "participants", "persons"]
 
 
-def _month_columns(fields):
+def _column_list(model, fields):
     quote = connection.ops.quote_name
-    return ", ".join(quote(ProgrammeMonth._meta.get_field(name).column) for name in fields)
+    return ", ".join(quote(model._meta.get_field(name).column) for name in fields)
 
 
-def _month_parts_table():
-    """An empty temporary table with ProgrammeMonth's columns, where figures may
-    be negative: the parts that _months_from_parts adds up."""
-    _drop(MONTH_PARTS)
-    columns = _month_columns(MONTH_FIELDS + MONTH_FIGURES)
-    table = connection.ops.quote_name(ProgrammeMonth._meta.db_table)
-    _execute(f"CREATE TEMPORARY TABLE {MONTH_PARTS} AS SELECT {columns} FROM {table} WHERE 1 = 0")
+def _parts_table(model, fields, table):
+    """An empty temporary table with model's columns, where figures may be
+    negative: the parts that _sums adds up."""
+    _drop(table)
+    columns = _column_list(model, fields)
+    _execute(
+        f"CREATE TEMPORARY TABLE {table} AS SELECT {columns}"
+        f" FROM {connection.ops.quote_name(model._meta.db_table)} WHERE 1 = 0"
+    )
+
+
+def _sums(model, keys, figures, parts):
+    """Model's rows: the parts added up, one row per key, none that comes to
+    nothing (a full refresh writes no such row)."""
+    # A part has some figures only: the others are empty.
+    sums = [f"COALESCE(SUM({name}), 0)" for name in _column_list(model, figures).split(", ")]
+    some = " OR ".join(f"{total} <> 0" for total in sums)
+    key = _column_list(model, keys)
+    return _execute(
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)}"
+        f" ({key}, {_column_list(model, figures)})"
+        f" SELECT {key}, {', '.join(sums)} FROM {parts} GROUP BY {key} HAVING {some}"
+    )
+
+
+def _corrected(model, keys, figures, parts):
+    """The rows of model whose keys the parts (differences) touch are added to
+    them and replaced by the sums."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    match = []
+    for name in keys:
+        field = model._meta.get_field(name)
+        column = connection.ops.quote_name(field.column)
+        if field.null:
+            # Ids and months start at 1: 0 stands for none, and the join can hash.
+            match.append(f"COALESCE(m.{column}, 0) = COALESCE(p.{column}, 0)")
+        else:
+            match.append(f"m.{column} = p.{column}")
+    _drop(ROWS_TOUCHED)
+    _execute(
+        f"CREATE TEMPORARY TABLE {ROWS_TOUCHED} AS SELECT DISTINCT m.id"
+        f" FROM {table} m JOIN {parts} p ON {' AND '.join(match)}"
+    )
+    columns = _column_list(model, keys + figures)
+    _execute(
+        f"INSERT INTO {parts} ({columns}) SELECT {columns} FROM {table}"
+        f" WHERE id IN (SELECT id FROM {ROWS_TOUCHED})"
+    )
+    _execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {ROWS_TOUCHED})")
+    _drop(ROWS_TOUCHED)
+    return _sums(model, keys, figures, parts)
 
 
 def _month_parts(*, counted, persons, sign):
@@ -397,62 +498,25 @@ def _month_parts(*, counted, persons, sign):
             )
 
 
-def _months_from_parts():
-    """ProgrammeMonth's rows: the parts added up, one row per key and month, none
-    that comes to nothing."""
-    keys = _month_columns(MONTH_FIELDS)
-    # A part has some figures only: the others are empty.
-    sums = [f"COALESCE(SUM({name}), 0)" for name in MONTH_FIGURES]
-    some = " OR ".join(f"{total} <> 0" for total in sums)
-    sums = ", ".join(sums)
-    table = connection.ops.quote_name(ProgrammeMonth._meta.db_table)
-    return _execute(
-        f"INSERT INTO {table} ({keys}, {_month_columns(MONTH_FIGURES)})"
-        f" SELECT {keys}, {sums} FROM {MONTH_PARTS} GROUP BY {keys} HAVING {some}"
-    )
-
-
-def _months_corrected():
-    """The rows of ProgrammeMonth whose keys the parts (differences) touch are
-    added to them and replaced by the sums."""
-    table = connection.ops.quote_name(ProgrammeMonth._meta.db_table)
-    match = []
-    for name in MONTH_FIELDS:
-        column = connection.ops.quote_name(ProgrammeMonth._meta.get_field(name).column)
-        if ProgrammeMonth._meta.get_field(name).null:
-            # Ids start at 1: 0 stands for none, and the join can hash.
-            match.append(f"COALESCE(m.{column}, 0) = COALESCE(p.{column}, 0)")
-        else:
-            match.append(f"m.{column} = p.{column}")
-    _drop(MONTHS_TOUCHED)
-    _execute(
-        f"CREATE TEMPORARY TABLE {MONTHS_TOUCHED} AS SELECT DISTINCT m.id"
-        f" FROM {table} m JOIN {MONTH_PARTS} p ON {' AND '.join(match)}"
-    )
-    columns = _month_columns(MONTH_FIELDS + MONTH_FIGURES)
-    _execute(
-        f"INSERT INTO {MONTH_PARTS} ({columns}) SELECT {columns} FROM {table}"
-        f" WHERE id IN (SELECT id FROM {MONTHS_TOUCHED})"
-    )
-    _execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {MONTHS_TOUCHED})")
-    _drop(MONTHS_TOUCHED)
-    return _months_from_parts()
-
-
 # --- Home help ------------------------------------------------------------------
 
-NEW_VISITS = "reports_refresh_visits"  # the visits' rows as the visits give them now
-CHANGED_VISITS = "reports_refresh_changed_visits"
+VISITS_NOW = "reports_refresh_visits"  # the rows of the visits changed, as they are now
+PEOPLE_CHANGED = "reports_refresh_people"  # their clients and volunteers, before and after
+FIGURE_PARTS = "reports_refresh_figure_parts"
+SERVICE_PARTS = "reports_refresh_service_parts"
 HOME_HELP_FIGURES = {
     "c_visits": Count("pk"),
     "c_minutes": Sum("minutes"),
     "c_clients": Count("client", distinct=True),
     "c_volunteers": Count("volunteer", distinct=True),
 }
+FIGURE_KEYS = ["level", "state", "office", "organization", "constituency", "client_type"]
+FIGURE_KEYS += ["year", "month"]
+FIGURE_NAMES = ["visits", "minutes", "clients", "volunteers"]
 
 
-def _visit_rows():
-    return Visit.objects.order_by().values(
+def _visit_rows(visits=Visit.objects):
+    return visits.order_by().values(
         **_columns(
             visit=F("pk"),
             state=F("case__office__state"),
@@ -471,107 +535,118 @@ def _visit_rows():
     )
 
 
+def _service_rows(given=Visit.services.through.objects):
+    return given.order_by().values(**_columns(visit=F("visit"), service=F("service")))
+
+
 def _home_help_rebuilt():
-    """Per level: each year by client type and for any, each month for any."""
-    if connection.vendor == "postgresql":
-        _execute(f"TRUNCATE {connection.ops.quote_name(VisitRow._meta.db_table)}")
-    else:
-        VisitRow.objects.all().delete()
-    written = _insert(VisitRow, _visit_rows())
+    """Per level: each year by client type and for any, each month for any; the
+    services given per year and client type."""
+    for model in (VisitRow, ServiceRow):
+        if connection.vendor == "postgresql":
+            _execute(f"TRUNCATE {connection.ops.quote_name(model._meta.db_table)}")
+        else:
+            model.objects.all().delete()
+    written = _insert(VisitRow, _visit_rows()) + _insert(ServiceRow, _service_rows())
     HomeHelpFigure.objects.all().delete()
-    for level in HOME_HELP_LEVELS:
-        written += _home_help_figures(level, Q())
-    return written
-
-
-def _home_help_figures(level, where):
-    """The level's figures from the visits' rows that `where` keeps."""
-    places = HOME_HELP_LEVELS[level]
-    key = {"level": Value(level, output_field=CharField())}
-    key |= {place: F(field) for place, field in places.items()}
-    periods = [
-        {"client_type": F("client_type"), "month": NOTHING},
-        {"client_type": ANY, "month": NOTHING},
-    ]
-    if level != Level.CONSTITUENCY:  # the trends: no constituency has one
-        periods.append({"client_type": ANY, "month": F("month")})
-    written = 0
-    for period in periods:
-        columns = _columns(**key, **period, year=F("year"))
+    for _level, period, key in _figure_groupings():
         written += _insert(
             HomeHelpFigure,
-            VisitRow.objects.filter(where).values(**columns).annotate(**HOME_HELP_FIGURES),
+            VisitRow.objects.values(**_columns(**key, **period)).annotate(**HOME_HELP_FIGURES),
         )
+    ServiceYear.objects.all().delete()
+    written += _insert(ServiceYear, _services_given(ServiceRow.objects))
     return written
+
+
+def _figure_groupings():
+    """(level, period, key) of each grouping of HomeHelpFigure's rows."""
+    for level, places in HOME_HELP_LEVELS.items():
+        key = {"level": Value(level, output_field=CharField())}
+        key |= {place: F(field) for place, field in places.items()}
+        periods = [
+            {"client_type": F("client_type"), "month": NOTHING},
+            {"client_type": ANY, "month": NOTHING},
+        ]
+        if level != Level.CONSTITUENCY:  # the trends: no constituency has one
+            periods.append({"client_type": ANY, "month": F("month")})
+        for period in periods:
+            yield level, {**period, "year": F("year")}, key
+
+
+def _services_given(given, sign=1):
+    return (
+        given.order_by()
+        .values(
+            **_columns(
+                year=F("visit__year"), client_type=F("visit__client_type"), service=F("service")
+            )
+        )
+        .annotate(c_visits=Count("pk") * Value(sign))
+    )
 
 
 def _home_help_updated():
-    """The visits' rows that differ from the visits now are replaced, and the
-    figures of their years and places (before and after) counted again."""
+    """The rows of the visits changed are replaced, and the figures corrected by
+    the difference: before and after, what those visits counted (visits,
+    minutes, services), and the clients and volunteers of those visits counted
+    again from all their visits (a distinct count cannot be corrected by the
+    visits alone)."""
     quote = connection.ops.quote_name
+    changed = RawSQL(f"SELECT c_id FROM {VISITS_CHANGED}", [])
+    _temporary(VISITS_NOW, _visit_rows(Visit.objects.filter(pk__in=changed)))
     stored = quote(VisitRow._meta.db_table)
-    now = _visit_rows()
-    _temporary(NEW_VISITS, now)
-    fields = _names(now)
-    same = _same(VisitRow, fields)
-    _drop(CHANGED_VISITS)
+    _drop(PEOPLE_CHANGED)
     _execute(
-        f"CREATE TEMPORARY TABLE {CHANGED_VISITS} AS"
-        f" SELECT kept.visit FROM {stored} kept LEFT JOIN {NEW_VISITS} now"
-        f" ON now.c_visit = kept.visit AND {same} WHERE now.c_visit IS NULL"
-        f" UNION SELECT now.c_visit FROM {NEW_VISITS} now LEFT JOIN {stored} kept"
-        f" ON kept.visit = now.c_visit AND {same} WHERE kept.visit IS NULL"
+        f"CREATE TEMPORARY TABLE {PEOPLE_CHANGED} AS"
+        f" SELECT 'c' AS kind, client AS id FROM {stored} WHERE visit IN (SELECT c_id FROM {VISITS_CHANGED})"
+        f" UNION SELECT 'v', volunteer FROM {stored} WHERE visit IN (SELECT c_id FROM {VISITS_CHANGED})"
+        f" UNION SELECT 'c', c_client FROM {VISITS_NOW} UNION SELECT 'v', c_volunteer FROM {VISITS_NOW}"
     )
-    written = 0
-    if _count(CHANGED_VISITS):
-        changed = f"SELECT visit FROM {CHANGED_VISITS}"
-        # The years and places of the rows changed, as they were and as they are.
-        touched = {}
-        for level, places in HOME_HELP_LEVELS.items():
-            field = list(places.values())[-1] if places else None
-            place = quote(VisitRow._meta.get_field(field).column) if field else "NULL"
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT {place}, year FROM {stored} WHERE visit IN ({changed})"
-                    f" UNION SELECT {quote('c_' + field) if field else 'NULL'}, c_year"
-                    f" FROM {NEW_VISITS} WHERE c_visit IN ({changed})"
-                )
-                touched[level] = cursor.fetchall()
-        _execute(f"DELETE FROM {stored} WHERE visit IN ({changed})")
-        columns = ", ".join(quote(f"c_{name}") for name in fields)
-        targets = ", ".join(quote(VisitRow._meta.get_field(name).column) for name in fields)
-        written += _execute(
-            f"INSERT INTO {stored} ({targets}) SELECT {columns} FROM {NEW_VISITS}"
-            f" WHERE c_visit IN ({changed})"
-        )
-        for level, places in HOME_HELP_LEVELS.items():
-            field = list(places.values())[-1] if places else None
-            place = list(places)[-1] if places else None
-            years = {}
-            for value, year in touched[level]:
-                years.setdefault(year, set()).add(value)
-            rows, figures = Q(pk__in=[]), Q(pk__in=[])
-            for year, values in years.items():
-                rows |= Q(year=year, **({f"{field}__in": values} if field else {}))
-                figures |= Q(year=year, **({f"{place}__in": values} if place else {}))
-            HomeHelpFigure.objects.filter(figures, level=level).delete()
-            written += _home_help_figures(level, rows)
-    _drop(NEW_VISITS, CHANGED_VISITS)
-    return written
+    visits = Q(visit__in=changed)
+    clients = Q(client__in=RawSQL(f"SELECT id FROM {PEOPLE_CHANGED} WHERE kind = 'c'", []))
+    volunteers = Q(volunteer__in=RawSQL(f"SELECT id FROM {PEOPLE_CHANGED} WHERE kind = 'v'", []))
+    _parts_table(HomeHelpFigure, FIGURE_KEYS + FIGURE_NAMES, FIGURE_PARTS)
+    _parts_table(ServiceYear, ["year", "client_type", "service", "visits"], SERVICE_PARTS)
 
-
-def _services():
-    given = Visit.services.through.objects.order_by()
-    return _insert(
-        ServiceYear,
-        given.values(
-            **_columns(
-                year=ExtractYear("visit__visited_on"),
-                client_type=F("visit__case__client_type"),
-                service=F("service"),
+    def parts(sign):
+        rows = VisitRow.objects.filter(visits | clients | volunteers)
+        for _level, period, key in _figure_groupings():
+            _insert(
+                HomeHelpFigure,
+                rows.values(**_columns(**key, **period)).annotate(
+                    c_visits=Count("pk", filter=visits) * Value(sign),
+                    c_minutes=Coalesce(Sum("minutes", filter=visits), 0) * Value(sign),
+                    c_clients=Count("client", distinct=True, filter=clients) * Value(sign),
+                    c_volunteers=Count("volunteer", distinct=True, filter=volunteers) * Value(sign),
+                ),
+                table=FIGURE_PARTS,
             )
-        ).annotate(c_visits=Count("pk")),
+        given = ServiceRow.objects.filter(visit__in=changed)
+        _insert(ServiceYear, _services_given(given, sign), table=SERVICE_PARTS)
+
+    parts(-1)
+    ServiceRow.objects.filter(visit__in=changed)._raw_delete(connection.alias)
+    VisitRow.objects.filter(visits)._raw_delete(connection.alias)
+    fields = _names(_visit_rows())
+    columns = ", ".join(quote(f"c_{name}") for name in fields)
+    targets = ", ".join(quote(VisitRow._meta.get_field(name).column) for name in fields)
+    written = _execute(f"INSERT INTO {stored} ({targets}) SELECT {columns} FROM {VISITS_NOW}")
+    written += _insert(
+        ServiceRow,
+        _service_rows(
+            Visit.services.through.objects.filter(
+                visit__in=RawSQL(f"SELECT c_visit FROM {VISITS_NOW}", [])
+            )
+        ),
     )
+    parts(1)
+    written += _corrected(HomeHelpFigure, FIGURE_KEYS, FIGURE_NAMES, FIGURE_PARTS)
+    written += _corrected(
+        ServiceYear, ["year", "client_type", "service"], ["visits"], SERVICE_PARTS
+    )
+    _drop(VISITS_NOW, PEOPLE_CHANGED, FIGURE_PARTS, SERVICE_PARTS)
+    return written
 
 
 def _cases_today(today):
