@@ -28,7 +28,6 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import (
     Cast,
-    Coalesce,
     ExtractMonth,
     ExtractYear,
     Greatest,
@@ -157,6 +156,8 @@ def _changed_sources():
         f"INSERT INTO {VISITS_CHANGED} (c_id) SELECT source FROM {LOGGED} WHERE kind = %s",
         [Kind.VISIT],
     )
+    _analyzed(PROJECTS_CHANGED)
+    _analyzed(VISITS_CHANGED)
 
 
 def _last_migration():
@@ -244,6 +245,15 @@ def _temporary(table, queryset):
     sql, params = queryset.query.sql_with_params()
     _execute(f"DROP TABLE IF EXISTS {table}")
     _execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
+    _analyzed(table)
+
+
+def _analyzed(table):
+    """A temporary table's statistics: autovacuum never sees one, and without
+    them the planner guesses a thousand rows, and may read a big table whole to
+    join it."""
+    if connection.vendor == "postgresql":
+        _execute(f"ANALYZE {table}")
 
 
 def _drop(*tables):
@@ -341,6 +351,7 @@ def _programme_updated():
     columns = ", ".join(quote(f"c_{name}") for name in fields)
     sql, params = then.query.sql_with_params()
     _execute(f"INSERT INTO {NEW_ENTRIES} ({columns}) {sql}", params)
+    _analyzed(NEW_ENTRIES)  # with the participations now
     # One entry per project, and per participation: matched by those.
     source = (
         "kept.project_id = now.c_project_id"
@@ -359,6 +370,8 @@ def _programme_updated():
         f" FROM {NEW_ENTRIES} now LEFT JOIN {stored} kept ON {source} AND {same}"
         " WHERE kept.id IS NULL"
     )
+    _analyzed(GONE_ENTRIES)
+    _analyzed(COMING_ENTRIES)
     written = 0
     if _count(GONE_ENTRIES) or _count(COMING_ENTRIES):
         _execute(f"DROP TABLE IF EXISTS {PERSONS}")
@@ -367,6 +380,7 @@ def _programme_updated():
             f" SELECT person_id FROM {GONE_ENTRIES} WHERE person_id IS NOT NULL"
             f" UNION SELECT c_person_id FROM {COMING_ENTRIES} WHERE c_person_id IS NOT NULL"
         )
+        _analyzed(PERSONS)
         persons = Q(person_id__in=RawSQL(f"SELECT person_id FROM {PERSONS}", []))
         entries = ProgrammeEntry.objects.order_by()
         _parts_table(ProgrammeMonth, MONTH_FIELDS + MONTH_FIGURES, MONTH_PARTS)
@@ -441,6 +455,7 @@ def _corrected(model, keys, figures, parts):
             match.append(f"COALESCE(m.{column}, 0) = COALESCE(p.{column}, 0)")
         else:
             match.append(f"m.{column} = p.{column}")
+    _analyzed(parts)
     _drop(ROWS_TOUCHED)
     _execute(
         f"CREATE TEMPORARY TABLE {ROWS_TOUCHED} AS SELECT DISTINCT m.id"
@@ -504,6 +519,7 @@ VISITS_NOW = "reports_refresh_visits"  # the rows of the visits changed, as they
 PEOPLE_CHANGED = "reports_refresh_people"  # their clients and volunteers, before and after
 FIGURE_PARTS = "reports_refresh_figure_parts"
 SERVICE_PARTS = "reports_refresh_service_parts"
+ROWS_READ = "reports_refresh_rows_read"  # the visits' rows a part counts
 HOME_HELP_FIGURES = {
     "c_visits": Count("pk"),
     "c_minutes": Sum("minutes"),
@@ -549,10 +565,10 @@ def _home_help_rebuilt():
             model.objects.all().delete()
     written = _insert(VisitRow, _visit_rows()) + _insert(ServiceRow, _service_rows())
     HomeHelpFigure.objects.all().delete()
-    for _level, period, key in _figure_groupings():
+    for grouping in _figure_groupings():
         written += _insert(
             HomeHelpFigure,
-            VisitRow.objects.values(**_columns(**key, **period)).annotate(**HOME_HELP_FIGURES),
+            VisitRow.objects.values(**_figure_key(*grouping)).annotate(**HOME_HELP_FIGURES),
         )
     ServiceYear.objects.all().delete()
     written += _insert(ServiceYear, _services_given(ServiceRow.objects))
@@ -560,18 +576,26 @@ def _home_help_rebuilt():
 
 
 def _figure_groupings():
-    """(level, period, key) of each grouping of HomeHelpFigure's rows."""
+    """(level, places, by client type, by month) of each grouping of
+    HomeHelpFigure's rows: per year by client type and for any, and per month
+    for any (the trends: no constituency has one)."""
     for level, places in HOME_HELP_LEVELS.items():
-        key = {"level": Value(level, output_field=CharField())}
-        key |= {place: F(field) for place, field in places.items()}
-        periods = [
-            {"client_type": F("client_type"), "month": NOTHING},
-            {"client_type": ANY, "month": NOTHING},
-        ]
-        if level != Level.CONSTITUENCY:  # the trends: no constituency has one
-            periods.append({"client_type": ANY, "month": F("month")})
-        for period in periods:
-            yield level, {**period, "year": F("year")}, key
+        yield level, places, True, False
+        yield level, places, False, False
+        if level != Level.CONSTITUENCY:
+            yield level, places, False, True
+
+
+def _figure_key(level, places, by_type, by_month):
+    """The grouping's columns, for a values() of VisitRow."""
+    key = {"level": Value(level, output_field=CharField())}
+    key |= {place: F(field) for place, field in places.items()}
+    key |= {
+        "client_type": F("client_type") if by_type else ANY,
+        "month": F("month") if by_month else NOTHING,
+        "year": F("year"),
+    }
+    return _columns(**key)
 
 
 def _services_given(given, sign=1):
@@ -599,35 +623,64 @@ def _home_help_updated():
     _drop(PEOPLE_CHANGED)
     _execute(
         f"CREATE TEMPORARY TABLE {PEOPLE_CHANGED} AS"
-        f" SELECT 'c' AS kind, client AS id FROM {stored} WHERE visit IN (SELECT c_id FROM {VISITS_CHANGED})"
-        f" UNION SELECT 'v', volunteer FROM {stored} WHERE visit IN (SELECT c_id FROM {VISITS_CHANGED})"
-        f" UNION SELECT 'c', c_client FROM {VISITS_NOW} UNION SELECT 'v', c_volunteer FROM {VISITS_NOW}"
+        f" SELECT 'c' AS kind, client AS id, year FROM {stored}"
+        f" WHERE visit IN (SELECT c_id FROM {VISITS_CHANGED})"
+        f" UNION SELECT 'v', volunteer, year FROM {stored}"
+        f" WHERE visit IN (SELECT c_id FROM {VISITS_CHANGED})"
+        f" UNION SELECT 'c', c_client, c_year FROM {VISITS_NOW}"
+        f" UNION SELECT 'v', c_volunteer, c_year FROM {VISITS_NOW}"
     )
-    visits = Q(visit__in=changed)
-    clients = Q(client__in=RawSQL(f"SELECT id FROM {PEOPLE_CHANGED} WHERE kind = 'c'", []))
-    volunteers = Q(volunteer__in=RawSQL(f"SELECT id FROM {PEOPLE_CHANGED} WHERE kind = 'v'", []))
+    _analyzed(PEOPLE_CHANGED)
+
+    def people(kind):
+        # Every figure is of a year: a client's presence in one can change only
+        # in the years of their visits changed.
+        return f"SELECT id, year FROM {PEOPLE_CHANGED} WHERE kind = '{kind}'"
+
     _parts_table(HomeHelpFigure, FIGURE_KEYS + FIGURE_NAMES, FIGURE_PARTS)
     _parts_table(ServiceYear, ["year", "client_type", "service", "visits"], SERVICE_PARTS)
 
     def parts(sign):
-        rows = VisitRow.objects.filter(visits | clients | volunteers)
-        for _level, period, key in _figure_groupings():
-            _insert(
-                HomeHelpFigure,
-                rows.values(**_columns(**key, **period)).annotate(
-                    c_visits=Count("pk", filter=visits) * Value(sign),
-                    c_minutes=Coalesce(Sum("minutes", filter=visits), 0) * Value(sign),
-                    c_clients=Count("client", distinct=True, filter=clients) * Value(sign),
-                    c_volunteers=Count("volunteer", distinct=True, filter=volunteers) * Value(sign),
-                ),
-                table=FIGURE_PARTS,
+        # The rows that count in a part, copied once, found by their indexes
+        # (an OR of the three would read the whole table for each grouping).
+        _drop(ROWS_READ)
+        _execute(
+            f"CREATE TEMPORARY TABLE {ROWS_READ} AS SELECT rows.*,"
+            f" CASE WHEN visit IN (SELECT c_id FROM {VISITS_CHANGED}) THEN 1 END AS counted,"
+            f" CASE WHEN (client, year) IN ({people('c')}) THEN client END AS counted_client,"
+            f" CASE WHEN (volunteer, year) IN ({people('v')}) THEN volunteer END"
+            " AS counted_volunteer"
+            f" FROM {stored} rows WHERE visit IN ("
+            f"SELECT visit FROM {stored} WHERE visit IN (SELECT c_id FROM {VISITS_CHANGED})"
+            f" UNION SELECT visit FROM {stored} WHERE (client, year) IN ({people('c')})"
+            f" UNION SELECT visit FROM {stored} WHERE (volunteer, year) IN ({people('v')}))"
+        )
+        for level, places, by_type, by_month in _figure_groupings():
+            key = {"level": f"'{level}'"}
+            for place in ("state", "office", "organization", "constituency"):
+                field = places.get(place)
+                key[place] = quote(VisitRow._meta.get_field(field).column) if field else "NULL"
+            key |= {
+                "client_type": "client_type" if by_type else "''",
+                "year": "year",
+                "month": "month" if by_month else "NULL",
+            }
+            grouped = ", ".join(e for e in key.values() if e not in ("NULL", "''", key["level"]))
+            _execute(
+                f"INSERT INTO {FIGURE_PARTS}"
+                f" ({_column_list(HomeHelpFigure, [*key, *FIGURE_NAMES])})"
+                f" SELECT {', '.join(key.values())}, {sign} * COUNT(counted),"
+                f" {sign} * COALESCE(SUM(CASE WHEN counted = 1 THEN minutes END), 0),"
+                f" {sign} * COUNT(DISTINCT counted_client),"
+                f" {sign} * COUNT(DISTINCT counted_volunteer)"
+                f" FROM {ROWS_READ} GROUP BY {grouped}"
             )
         given = ServiceRow.objects.filter(visit__in=changed)
         _insert(ServiceYear, _services_given(given, sign), table=SERVICE_PARTS)
 
     parts(-1)
     ServiceRow.objects.filter(visit__in=changed)._raw_delete(connection.alias)
-    VisitRow.objects.filter(visits)._raw_delete(connection.alias)
+    VisitRow.objects.filter(visit__in=changed)._raw_delete(connection.alias)
     fields = _names(_visit_rows())
     columns = ", ".join(quote(f"c_{name}") for name in fields)
     targets = ", ".join(quote(VisitRow._meta.get_field(name).column) for name in fields)
@@ -645,7 +698,7 @@ def _home_help_updated():
     written += _corrected(
         ServiceYear, ["year", "client_type", "service"], ["visits"], SERVICE_PARTS
     )
-    _drop(VISITS_NOW, PEOPLE_CHANGED, FIGURE_PARTS, SERVICE_PARTS)
+    _drop(VISITS_NOW, PEOPLE_CHANGED, FIGURE_PARTS, SERVICE_PARTS, ROWS_READ)
     return written
 
 
