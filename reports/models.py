@@ -191,8 +191,11 @@ class VisitRow(models.Model):
     """What the home help figures count, one row per visit, with the places it
     counts in, so that each of the figures' grouped counts reads one narrow table
     instead of joining the visits to their cases, offices and volunteers again.
-    Kept between refreshes: a refresh compares it with the visits as they are
-    now, and counts again only the years and places of the rows that differ."""
+    Kept between refreshes: a refresh of what changed takes off what the rows
+    of the visits changed counted, replaces them and adds what they count now.
+    On PostgreSQL the table is UNLOGGED (migration 0005), as is ServiceRow: a
+    copy that the next full refresh rebuilds, so not worth the write-ahead log;
+    a crash empties it, and the refresh after one is full."""
 
     # No index on the places: the table is written whole by a full refresh and
     # read whole by the grouped counts; a refresh of what changed reads the
@@ -236,10 +239,15 @@ class ServiceRow(models.Model):
     visits' rows, so that a refresh can take off what a visit counted before its
     services changed."""
 
-    visit = models.ForeignKey(VisitRow, models.DO_NOTHING, related_name="+", db_constraint=False)
+    visit = models.ForeignKey(
+        VisitRow, models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     service = models.ForeignKey(
         Service, models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
+
+    class Meta:
+        indexes = [models.Index(fields=["visit"], name="reports_service_row_visit")]
 
     def __str__(self):
         return f"{self.visit_id} {self.service_id}"

@@ -84,6 +84,12 @@ def create_triggers(apps, schema_editor):
             schema_editor.execute(statement)
 
 
+def unlogged(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for table in ("reports_visit_rows", "reports_servicerow"):
+            schema_editor.execute(f"ALTER TABLE {table} SET UNLOGGED")
+
+
 def drop_triggers(apps, schema_editor):
     postgres = schema_editor.connection.vendor == "postgresql"
     for table in LOGGED:
@@ -173,10 +179,16 @@ class Migration(migrations.Migration):
             name="visit",
             field=models.ForeignKey(
                 db_constraint=False,
+                db_index=False,
                 on_delete=django.db.models.deletion.DO_NOTHING,
                 related_name="+",
                 to="reports.visitrow",
             ),
         ),
+        migrations.AddIndex(
+            model_name="servicerow",
+            index=models.Index(fields=["visit"], name="reports_service_row_visit"),
+        ),
         migrations.RunPython(create_triggers, drop_triggers),
+        migrations.RunPython(unlogged, migrations.RunPython.noop),
     ]
