@@ -1,11 +1,42 @@
-"""Rebuilding the reports' summary tables (reports.models) from the rows.
+"""Keeping the reports' summary tables (reports.models) equal to what the rows give.
 
-Every table is emptied and filled again by INSERT ... SELECT statements that the
-database runs itself: the SELECTs are written with the ORM (so that the same code
+How the figures stay current. Every write to a record that the figures count is
+logged by the database itself: triggers (migration reports.0005) add a
+RecordChanged row for each project, participation, visit or visit's service
+added, changed in a column the figures read, or deleted, and for each case,
+volunteer, office or constituency whose place or kind changes. Triggers, not the
+models' history or save(): they also see update(), bulk_create, cascades,
+purges, the admin and generate_data's COPY, and nothing has to remember them.
+
+`summaries_refresh()` (manage.py refresh_reports, every few minutes) then:
+- on the first refresh, after a migration of the reports app, after a crash
+  emptied the UNLOGGED copies, or with --full: empties every table and rebuilds
+  it from all the rows;
+- otherwise reads the log, and counts again only the projects and visits it
+  names (with those of the cases, volunteers, offices and constituencies it
+  names). ProgrammeEntry's rows of those projects that differ are replaced;
+  ProgrammeMonth is corrected by the difference (the projects and participants
+  of the entries gone taken off and those coming added; the persons of either
+  counted again from all their entries, before and after, since a person
+  counts once, in their first month). The visits' copies (VisitRow,
+  ServiceRow) of the visits named are replaced, and HomeHelpFigure and
+  ServiceYear corrected the same way: the visits and minutes of those visits,
+  and their clients and volunteers counted again in the years of those visits.
+  A correction is written as parts (what the key had, minus before, plus
+  after) summed into one row per key; a row that comes to nothing is removed,
+  so the tables hold exactly the rows a full rebuild writes (the tests compare
+  both, and every cell with reports.queries);
+- rebuilds CaseToday whole (it depends on today), and empties the log of what it read.
+
+Rows are written by INSERT ... SELECT statements that the database runs itself:
+the SELECTs are written with the ORM where they can be (so that the same code
 runs on PostgreSQL and SQLite) and wrapped in an INSERT that picks their columns
-by name. On PostgreSQL the whole rebuild reads one snapshot (REPEATABLE READ), so
-the figures agree with each other and with the rows as they were at `taken_at`,
-whatever is saved meanwhile; a session lock keeps two refreshes from interleaving."""
+by name. On PostgreSQL a refresh reads one snapshot (REPEATABLE READ), so the
+figures agree with each other and with the rows as they were at `taken_at`,
+whatever is saved meanwhile (a change committed after the snapshot stays in the
+log for the next refresh); a session lock keeps two refreshes from interleaving.
+A change to how a figure is computed, without a migration, needs one
+`refresh_reports --full` after the deployment."""
 
 import time
 from contextlib import contextmanager

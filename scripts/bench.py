@@ -178,8 +178,27 @@ def run_scale(scale, options, base_url):
         )
         measured = json.loads(Path(out.name).read_text())
     measured["generation"] = generation
+    measured["refresh"] = measure_refresh(env)
     measured["load"] = serve_and_load(env, measured, options)
     return measured
+
+
+def measure_refresh(env):
+    """The reports' figures rebuilt whole, then a day's changes and the refresh of
+    what changed (scripts/day_of_changes.py, rolled back: the data stay as
+    generated)."""
+    full = manage(env, "refresh_reports", "--full", capture=True)
+    match = re.search(r"([\d,]+) rows in ([\d.]+) s", full)
+    day = subprocess.run(
+        [PYTHON, str(ROOT / "scripts" / "day_of_changes.py"), "--seed", "16", "--rollback"],
+        env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    changed = re.search(r"Refresh of what changed: ([\d.]+) s", day)
+    return {
+        "full_rows": int(match[1].replace(",", "")),
+        "full_seconds": float(match[2]),
+        "day_seconds": float(changed[1]),
+    }
 
 
 def free_port():
@@ -521,6 +540,25 @@ def write_docs(results):
             f"{generation.get('rows', 0):,} | {generation.get('seconds', '–')} | "
             f"{generation.get('rows_per_second', 0):,} |"
         )
+    lines += [
+        "",
+        "## The reports' figures (refresh_reports)",
+        "",
+        "Rebuilt whole (`--full`), then after a day's changes (scripts/day_of_changes.py: 500 "
+        "participations added, 50 projects edited, 2,000 visits added, 100 edited or deleted), "
+        "only what changed.",
+        "",
+        "| scale | full: rows | full: seconds | rows/s | a day's changes: seconds |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for scale, data in scales.items():
+        refresh = data.get("refresh")
+        if refresh:
+            lines.append(
+                f"| {scale} | {refresh['full_rows']:,} | {refresh['full_seconds']} | "
+                f"{refresh['full_rows'] / max(refresh['full_seconds'], 1e-9):,.0f} | "
+                f"{refresh['day_seconds']} |"
+            )
     lines += [
         "",
         "## Pages",

@@ -6,11 +6,13 @@ Against a database filled by `manage.py generate_data` (scale L: 100k projects,
 projects edited (another status, type, start day or office), 2,000 visits
 added and 100 edited or deleted; then runs `refresh_reports` (what changed)
 and prints its time. Each run is another day: the changes are random. With
---full, also times `refresh_reports --full` afterwards, for comparison.
+--full, also times `refresh_reports --full` afterwards, for comparison; with
+--rollback, the changes and the refresh are undone at the end (the benchmark's
+databases stay as generated).
 
 Usage:
     DATABASE_URL=postgres://.../welfare_bench_l SECRET_KEY=x \
-        .venv/bin/python scripts/day_of_changes.py [--seed N] [--full]
+        .venv/bin/python scripts/day_of_changes.py [--seed N] [--full] [--rollback]
 """
 
 import argparse
@@ -109,7 +111,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--full", action="store_true", help="Also time a full rebuild.")
+    parser.add_argument("--rollback", action="store_true", help="Undo it all at the end.")
     options = parser.parse_args()
+    if options.rollback:
+        with transaction.atomic():
+            a_day(options)
+            transaction.set_rollback(True)
+    else:
+        a_day(options)
+
+
+def a_day(options):
     rng = random.Random(options.seed)
     started = time.monotonic()
     with transaction.atomic():
