@@ -177,9 +177,23 @@ def run_scale(scale, options, base_url):
             check=True,
         )
         measured = json.loads(Path(out.name).read_text())
+    measured["exports"] = measure_exports(env)
     measured["generation"] = generation
     measured["load"] = serve_and_load(env, measured, options)
     return measured
+
+
+def measure_exports(env):
+    """scripts/bench_exports.py: the largest exports, each in a process of its own."""
+    output = subprocess.run(
+        [PYTHON, str(ROOT / "scripts" / "bench_exports.py")],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output)
 
 
 def free_port():
@@ -562,6 +576,25 @@ def write_docs(results):
             f"{load['p95_ms']} | {load['p99_ms']} | {load['max_ms']} | {load['errors']} | "
             f"{load['export_first_byte_ms']} | {load['export_complete_ms']} |"
         )
+    lines += [
+        "",
+        "## The largest exports (HQ, every row)",
+        "",
+        "Each file read to its last byte through Django's test client, in a process of its "
+        "own (`scripts/bench_exports.py`); *memory* is the growth of the process's peak "
+        "resident set while it is written; *COPY* is PostgreSQL sending the export's own "
+        "query as CSV to the same process.",
+        "",
+        "| scale | file | rows | seconds | memory MB | COPY seconds | ÷ COPY |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for scale, data in scales.items():
+        for export in data.get("exports", []):
+            lines.append(
+                f"| {scale} | {export['export']} | {export['csv_lines'] or ''} | "
+                f"{export['seconds']} | {export['rss_growth_mb']} | {export['copy_seconds']} | "
+                f"{export['ratio_to_copy']} |"
+            )
     lines += [
         "",
         "## /stats/ under load, and an officer's worklist meanwhile",
