@@ -163,7 +163,9 @@ class Service(models.Model):
         verbose_name_plural = _("services")
 
     def __str__(self):
-        return str(self.get_code_display())
+        # The enum's label, not get_code_display(), which builds a dict of every
+        # choice at each call: a page of visits names hundreds of services.
+        return str(self.Code(self.code).label)
 
 
 class VolunteerQuerySet(ScopedQuerySet):

@@ -177,6 +177,7 @@ def run_scale(scale, options, base_url):
             check=True,
         )
         measured = json.loads(Path(out.name).read_text())
+    measured["exports"] = measure_exports(env)
     measured["generation"] = generation
     measured["refresh"] = measure_refresh(env)
     measured["load"] = serve_and_load(env, measured, options)
@@ -199,6 +200,19 @@ def measure_refresh(env):
         "full_seconds": float(match[2]),
         "day_seconds": float(changed[1]),
     }
+
+
+def measure_exports(env):
+    """scripts/bench_exports.py: the largest exports, each in a process of its own."""
+    output = subprocess.run(
+        [PYTHON, str(ROOT / "scripts" / "bench_exports.py")],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output)
 
 
 def free_port():
@@ -600,6 +614,25 @@ def write_docs(results):
             f"{load['p95_ms']} | {load['p99_ms']} | {load['max_ms']} | {load['errors']} | "
             f"{load['export_first_byte_ms']} | {load['export_complete_ms']} |"
         )
+    lines += [
+        "",
+        "## The largest exports (HQ, every row)",
+        "",
+        "Each file read to its last byte through Django's test client, in a process of its "
+        "own (`scripts/bench_exports.py`); *memory* is the growth of the process's peak "
+        "resident set while it is written; *COPY* is PostgreSQL sending the export's own "
+        "query as CSV to the same process.",
+        "",
+        "| scale | file | rows | seconds | memory MB | COPY seconds | ÷ COPY |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for scale, data in scales.items():
+        for export in data.get("exports", []):
+            lines.append(
+                f"| {scale} | {export['export']} | {export['csv_lines'] or ''} | "
+                f"{export['seconds']} | {export['rss_growth_mb']} | {export['copy_seconds']} | "
+                f"{export['ratio_to_copy']} |"
+            )
     lines += [
         "",
         "## /stats/ under load, and an officer's worklist meanwhile",

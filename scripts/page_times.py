@@ -124,6 +124,7 @@ def main():
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--profile", help="a page name's start, to profile")
     parser.add_argument("--only", help="measure only pages whose name contains this")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order: tottime, ...")
     parser.add_argument("--code", help="the checkout to measure (default: this one)")
     options = parser.parse_args()
     # Python's own time (CPU of this process) is what other processes' load
@@ -140,7 +141,7 @@ def main():
         if options.profile and name.startswith(options.profile):
             profile = cProfile.Profile()
             profile.runcall(lambda client=client, url=url: [get(client, url) for _ in range(5)])
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profile).sort_stats(options.sort).print_stats(40)
         statements = sql_of(client, url)
         page = median_ms(lambda client=client, url=url: get(client, url), options.runs)
         cpu = median_ms(lambda c=client, u=url: get(c, u), options.runs, time.process_time)

@@ -18,7 +18,8 @@ class WelfareConfig(AppConfig):
 
         checks.register(check_settings, checks.Tags.security)
         connection_created.connect(sqlite_unaccent, dispatch_uid="welfare.sqlite_unaccent")
-        from welfare import audit, middleware, roles  # noqa: F401 (connect their signal receivers)
+        # Their receivers connect on import, each once (dispatch_uid).
+        from welfare import audit, middleware, roles  # noqa: F401
 
 
 def check_settings(app_configs, **kwargs):

@@ -13,7 +13,7 @@ HISTORY_ROWS = 20
 NOT_SHOWN = {"created_at", "updated_at", "version"}
 
 
-@receiver(pre_create_historical_record)
+@receiver(pre_create_historical_record, dispatch_uid="welfare.audit.keep_address_of_change")
 def keep_address_of_change(sender, history_instance, **kwargs):
     request = getattr(HistoricalRecords.context, "request", None)
     if request is not None and hasattr(history_instance, "ip_address"):

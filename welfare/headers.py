@@ -38,13 +38,27 @@ def session_read(request):
     return session is not None and session.accessed
 
 
+def kept_by_caches(response):
+    cache_control = response.headers.get("Cache-Control", "")
+    return "public" in {part.strip() for part in cache_control.split(",")}
+
+
 class PrivacyHeadersMiddleware:
+    """Listed before the session and CSRF middleware, so that it sees their
+    cookies: an answer that caches may keep (Cache-Control: public, the same for
+    everyone) carries none. A stale session cookie would otherwise be deleted, or
+    a malformed CSRF cookie replaced, by a Set-Cookie that a proxy would keep
+    and give to every reader."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if kept_by_caches(response):
+            response.cookies.clear()
+            return response
         if (
             "Cache-Control" not in response.headers
             and session_read(request)

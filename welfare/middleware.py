@@ -79,7 +79,7 @@ def needs_second_factor(user):
     return bool(groups) and bool(groups & user.role_names)
 
 
-@receiver(user_logged_in)
+@receiver(user_logged_in, dispatch_uid="welfare.middleware.remember_sign_in_time")
 def remember_sign_in_time(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT] = request.session[SEEN_AT] = int(time.time())

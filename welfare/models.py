@@ -533,8 +533,15 @@ class AccessLog(models.Model):
         LOOKUP = "lookup", _("Looked up")
         REVEAL = "reveal", _("Revealed the full MyKad")
 
+    # No index of their own on user and person: the indexes below start with
+    # them, and an export writes one row per person (10,000 at once), each row
+    # paying for every index.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("user"),
+        db_index=False,
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     object_type = models.CharField(_("what"), max_length=60)
@@ -546,6 +553,7 @@ class AccessLog(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("person"),
+        db_index=False,
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)

@@ -153,8 +153,16 @@ def users_in_groups(groups):
     return get_user_model().objects.filter(groups__in=groups)
 
 
-@receiver(m2m_changed, sender=get_user_model().groups.through)
-@receiver(m2m_changed, sender=get_user_model().user_permissions.through)
+@receiver(
+    m2m_changed,
+    sender=get_user_model().groups.through,
+    dispatch_uid="welfare.roles.user_roles_changed.groups",
+)
+@receiver(
+    m2m_changed,
+    sender=get_user_model().user_permissions.through,
+    dispatch_uid="welfare.roles.user_roles_changed",
+)
 def user_roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
     """user.groups or user.user_permissions changed (or group.user_set,
     permission.user_set: `reverse`)."""
@@ -170,7 +178,11 @@ def user_roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
         roles_changed(User.objects.filter(pk__in=pk_set))
 
 
-@receiver(m2m_changed, sender=Group.permissions.through)
+@receiver(
+    m2m_changed,
+    sender=Group.permissions.through,
+    dispatch_uid="welfare.roles.group_permissions_changed",
+)
 def group_permissions_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if action not in ("post_add", "post_remove", "pre_clear"):
         return
@@ -182,20 +194,20 @@ def group_permissions_changed(sender, instance, action, reverse, pk_set, **kwarg
         roles_changed(users_in_groups(pk_set))
 
 
-@receiver(post_save, sender=Group)
+@receiver(post_save, sender=Group, dispatch_uid="welfare.roles.group_saved")
 def group_saved(sender, instance, created, **kwargs):
     """A renamed group is another role (or none)."""
     if not created:
         roles_changed(users_in_groups([instance.pk]))
 
 
-@receiver(pre_delete, sender=Group)
+@receiver(pre_delete, sender=Group, dispatch_uid="welfare.roles.group_deleted")
 def group_deleted(sender, instance, **kwargs):
     # In the deletion's transaction, before its rows and their links go.
     roles_changed(users_in_groups([instance.pk]))
 
 
-@receiver(pre_delete, sender=Permission)
+@receiver(pre_delete, sender=Permission, dispatch_uid="welfare.roles.permission_deleted")
 def permission_deleted(sender, instance, **kwargs):
     User = get_user_model()
     roles_changed(
@@ -203,7 +215,7 @@ def permission_deleted(sender, instance, **kwargs):
     )
 
 
-@receiver(post_migrate)
+@receiver(post_migrate, dispatch_uid="welfare.roles.migrated")
 def migrated(sender, using, apps=None, **kwargs):
     """Data migrations grant permissions without sending the signals above."""
     if sender.label != "welfare":
@@ -213,7 +225,7 @@ def migrated(sender, using, apps=None, **kwargs):
         User.objects.using(using).update(roles_changed=new_roles_stamp())
 
 
-@receiver(user_logged_in)
+@receiver(user_logged_in, dispatch_uid="welfare.roles.read_roles_at_sign_in")
 def read_roles_at_sign_in(sender, user, **kwargs):
     """The sign-in's process reads them now, not on the first page."""
     roles_of(user)

@@ -72,10 +72,10 @@ def test_lists_and_worklist_run_a_fixed_number_of_queries(
 
 def detail_urls(records):
     return {
-        # 2 + case, needs, visits, their services + the quick visit form's
+        # 2 + case, needs, count and page of visits, their services + the quick visit form's
         # volunteer and service choices + access log + the case's history
         # + visits to confirm + referrals
-        "case": (records["case"].get_absolute_url(), 12),
+        "case": (records["case"].get_absolute_url(), 13),
         # 2 + volunteer, open cases, recent visits, their services
         # + the volunteer's history + access log
         "volunteer": (records["volunteer"].get_absolute_url(), 8),

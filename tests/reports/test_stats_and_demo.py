@@ -106,6 +106,25 @@ def test_stats_is_kept_by_caches_and_sets_no_cookie(client, db, refresh,
     assert not again.cookies
 
 
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        {"sessionid": "a-session-that-has-ended-long-ago"},  # stale: would be deleted
+        {"sessionid": "x"},  # malformed: would be deleted
+        {"csrftoken": "not-a-token"},  # malformed: would be replaced
+    ],
+)
+def test_stats_set_no_cookie_whatever_cookies_come(client, db, refresh, cookie):
+    refresh()
+    for name, value in cookie.items():
+        client.cookies[name] = value
+    response = client.get("/stats/")
+    assert "public" in response["Cache-Control"]
+    assert "Set-Cookie" not in response.headers
+    assert not response.cookies
+    assert "Programme statistics" in response.text
+
+
 def test_stats_in_malay_by_link_or_browser(client, db, refresh):
     refresh()
     assert "Statistik program" in client.get("/stats/", {"lang": "ms"}).text
