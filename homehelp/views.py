@@ -1,6 +1,7 @@
+import functools
 import hashlib
 from datetime import date, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 import qrcode
 import qrcode.image.svg
@@ -58,6 +59,7 @@ from welfare.audit import history_in_words
 from welfare.exports import labels, records_response, yes_no
 from welfare.forms import person_form, suggestions_response
 from welfare.imports import import_page
+from welfare.models import Constituency
 from welfare.replica import reads_from_replica
 from welfare.roles import get_in_scope, get_to_change, require_permission, volunteer_page
 
@@ -829,19 +831,31 @@ def volunteer_export(request, file_format):
         request, volunteers.values_list("person_id", flat=True), "volunteers"
     )
     yes = yes_no()
+    # Plain values, not models: ten times cheaper for the whole country's rows.
+    rows = volunteers.values(
+        *disclosure.fields_of("person"),
+        "person__name",
+        "organization__name",
+        "office__name",
+        "trained_on",
+        "active",
+        "max_cases",
+        "open_cases",
+        "last_activity_on",
+    )
     columns = [
-        (_("Name"), attrgetter("person.name")),
-        (_("MyKad number"), lambda v: disclosure.mykad(v.person)),
-        (_("Organisation"), attrgetter("organization.name")),
-        (_("Office"), attrgetter("office.name")),
-        (_("Trained on"), attrgetter("trained_on")),
-        (_("Active"), lambda v: yes[v.active]),
-        (_("Maximum caseload"), attrgetter("max_cases")),
-        (_("Open cases"), attrgetter("open_cases")),
-        (_("Last activity"), attrgetter("last_activity_on")),
+        (_("Name"), itemgetter("person__name")),
+        (_("MyKad number"), lambda row: disclosure.mykad_in_row(row, "person")),
+        (_("Organisation"), itemgetter("organization__name")),
+        (_("Office"), itemgetter("office__name")),
+        (_("Trained on"), itemgetter("trained_on")),
+        (_("Active"), lambda row: yes[row["active"]]),
+        (_("Maximum caseload"), itemgetter("max_cases")),
+        (_("Open cases"), itemgetter("open_cases")),
+        (_("Last activity"), itemgetter("last_activity_on")),
     ]
     return records_response(
-        request, file_format, "volunteers", columns, volunteers, list_filter=volunteer_filter
+        request, file_format, "volunteers", columns, rows, list_filter=volunteer_filter
     )
 
 
@@ -851,20 +865,46 @@ def case_export(request, file_format):
     cases = case_filter.rows()
     disclosure = people.exported(request, cases.values_list("client_id", flat=True), "cases")
     types, statuses = labels(Case.ClientType), labels(Case.Status)
+    # Plain values, not models: ten times cheaper for the whole country's rows.
+    rows = cases.values(
+        *disclosure.fields_of("client"),
+        "client__name",
+        "client_type",
+        "office__name",
+        "constituency__code",
+        "constituency__name",
+        "volunteer__person__name",
+        "status",
+        "opened_on",
+        "closed_on",
+        "last_visited_on",
+        "visit_due_on",
+    )
+
+    @functools.cache
+    def constituency_named(code, name):  # as the Constituency names itself, once each
+        return str(Constituency(code=code, name=name))
+
+    def constituency(row):
+        return constituency_named(row["constituency__code"], row["constituency__name"])
+
     columns = [
-        (_("Client"), attrgetter("client.name")),
-        (_("MyKad number"), lambda case: disclosure.mykad(case.client)),
-        (_("Type"), lambda case: types[case.client_type]),
-        (_("Office"), attrgetter("office.name")),
-        (_("Constituency"), lambda case: str(case.constituency)),
-        (_("Volunteer"), lambda case: case.volunteer.person.name if case.volunteer else ""),
-        (_("Status"), lambda case: statuses[case.status]),
-        (_("Opened on"), attrgetter("opened_on")),
-        (_("Closed on"), attrgetter("closed_on")),
-        (_("Last visit"), attrgetter("last_visited_on")),
-        (_("Next visit due"), lambda case: case.visit_due_on if case.is_open else None),
+        (_("Client"), itemgetter("client__name")),
+        (_("MyKad number"), lambda row: disclosure.mykad_in_row(row, "client")),
+        (_("Type"), lambda row: types[row["client_type"]]),
+        (_("Office"), itemgetter("office__name")),
+        (_("Constituency"), constituency),
+        (_("Volunteer"), lambda row: row["volunteer__person__name"] or ""),
+        (_("Status"), lambda row: statuses[row["status"]]),
+        (_("Opened on"), itemgetter("opened_on")),
+        (_("Closed on"), itemgetter("closed_on")),
+        (_("Last visit"), itemgetter("last_visited_on")),
+        (
+            _("Next visit due"),
+            lambda row: row["visit_due_on"] if row["status"] != Case.Status.CLOSED else None,
+        ),
     ]
-    return records_response(request, file_format, "cases", columns, cases, list_filter=case_filter)
+    return records_response(request, file_format, "cases", columns, rows, list_filter=case_filter)
 
 
 @reads_from_replica

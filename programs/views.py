@@ -1,5 +1,5 @@
 import csv
-from operator import attrgetter
+from operator import itemgetter
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -279,23 +279,35 @@ def project_export(request, file_format):
     """The project list as the user filtered it, every page."""
     types, statuses = labels(Project.ProjectType), labels(Project.Status)
     columns = [
-        (_("Name"), attrgetter("name")),
-        (_("Type"), lambda project: types[project.project_type]),
-        (_("Office"), attrgetter("office.name")),
-        (_("District"), lambda project: project.district.name if project.district else ""),
-        (_("Status"), lambda project: statuses[project.status]),
-        (_("Start date"), attrgetter("start_date")),
-        (_("End date"), attrgetter("end_date")),
-        (_("Budget (RM)"), attrgetter("budget")),
-        (_("Participants"), attrgetter("participant_count")),
+        (_("Name"), itemgetter("name")),
+        (_("Type"), lambda row: types[row["project_type"]]),
+        (_("Office"), itemgetter("office__name")),
+        (_("District"), lambda row: row["district__name"] or ""),
+        (_("Status"), lambda row: statuses[row["status"]]),
+        (_("Start date"), itemgetter("start_date")),
+        (_("End date"), itemgetter("end_date")),
+        (_("Budget (RM)"), itemgetter("budget")),
+        (_("Participants"), itemgetter("participant_count")),
     ]
     project_filter = filtered_projects(request)
+    # Plain values, not models: ten times cheaper for the whole country's rows.
+    rows = project_filter.rows().values(
+        "name",
+        "project_type",
+        "office__name",
+        "district__name",
+        "status",
+        "start_date",
+        "end_date",
+        "budget",
+        "participant_count",
+    )
     return records_response(
         request,
         file_format,
         "projects",
         columns,
-        project_filter.rows(),
+        rows,
         subject="projects",
         list_filter=project_filter,
     )
@@ -304,21 +316,22 @@ def project_export(request, file_format):
 @reads_from_replica
 def participants_xlsx(request, pk):
     project = get_in_scope(request, Project.objects, pk=pk)
-    participations = project.participations.select_related("person")
+    participations = project.participations.all()
     disclosure = people.exported(
         request, participations.values_list("person_id", flat=True), project
     )
     groups = labels(Participation.TargetGroup)
-    columns = [
-        (_("Name"), attrgetter("person.name")),
-        (_("MyKad number"), lambda participation: disclosure.mykad(participation.person)),
-        (_("Target group"), lambda participation: groups[participation.target_group]),
-        (_("Joined on"), attrgetter("joined_on")),
-        (_("Left on"), attrgetter("left_on")),
-    ]
-    return records_response(
-        request, "xlsx", f"project-{project.pk}-participants", columns, participations
+    rows = participations.values(
+        *disclosure.fields_of("person"), "person__name", "target_group", "joined_on", "left_on"
     )
+    columns = [
+        (_("Name"), itemgetter("person__name")),
+        (_("MyKad number"), lambda row: disclosure.mykad_in_row(row, "person")),
+        (_("Target group"), lambda row: groups[row["target_group"]]),
+        (_("Joined on"), itemgetter("joined_on")),
+        (_("Left on"), itemgetter("left_on")),
+    ]
+    return records_response(request, "xlsx", f"project-{project.pk}-participants", columns, rows)
 
 
 def participant_import(request, pk):

@@ -2,10 +2,11 @@
 `manage.py refresh_reports` (reports.services.summaries_refresh), so that a report
 reads a few hundred rows instead of grouping millions.
 
-Nothing here is entered by anyone: every table is emptied and rebuilt whole from
-one snapshot of the rows, in one transaction, so the figures are exactly what the
-rows gave at `SummaryRefresh.taken_at`, and readers see the old figures until the
-new ones are complete. reports.queries computes the same tables from the rows
+Nothing here is entered by anyone: a refresh brings every table to what the rows
+give, from one snapshot of them, in one transaction (rebuilding them whole, or
+only the rows that the records changed since the last refresh), so the figures
+are exactly what the rows gave at `SummaryRefresh.taken_at`, and readers see the
+old figures until the new ones are complete. reports.queries computes the same tables from the rows
 directly: it is the reference the tests compare every cell with."""
 
 from django.conf import settings
@@ -19,11 +20,15 @@ from welfare.models import Constituency, District, Office, ScopedQuerySet, State
 
 
 class SummaryRefresh(models.Model):
-    """One row: when the figures were last rebuilt."""
+    """One row: when the figures were last refreshed, whether whole or only what
+    had changed, and the reports app's last migration then: a refresh after
+    another migration is whole, since the tables may have changed shape."""
 
     taken_at = models.DateTimeField(_("figures as at"))
     seconds = models.FloatField(_("seconds taken"))
     rows = models.PositiveIntegerField(_("rows written"))
+    full = models.BooleanField(_("rebuilt whole"), default=True)
+    migration = models.CharField(_("last migration of the summaries"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("summary refresh")
@@ -78,6 +83,10 @@ class ProgrammeEntry(models.Model):
     # A number, not a foreign key: the row says nothing about the person, and
     # purging a person must not wait for the next refresh.
     person_id = models.BigIntegerField(null=True)
+    # The row's source, by which a refresh finds the rows that changed: the
+    # project, and the participation (empty on the project's own row).
+    project_id = models.BigIntegerField(db_index=True)
+    participation_id = models.BigIntegerField(null=True)
     day = models.DateField()
     month = models.DateField()  # the first of day's month: grouped by, never computed again
 
@@ -105,8 +114,9 @@ class ProgrammeMonth(models.Model):
     Nation and state rows exist for every combination; office rows for the
     project type only (the districts of an office are counted from its
     entries). Projects do not depend on the target group: they
-    are in the rows whose target_group is empty. A key may have more than one
-    row (projects and persons are written apart): readers sum."""
+    are in the rows whose target_group is empty. One row per key and month,
+    with a figure that is not zero: a refresh that corrects a row by the
+    difference the changed records make removes it when it comes to nothing."""
 
     level = models.CharField(max_length=12, choices=Level.choices)
     state = models.ForeignKey(
@@ -179,52 +189,90 @@ class HomeHelpFigure(models.Model):
 
 class VisitRow(models.Model):
     """What the home help figures count, one row per visit, with the places it
-    counts in: a temporary table that exists only while a refresh runs
-    (reports.services), so that each of the figures' grouped counts reads one
-    narrow table instead of joining the visits to their cases, offices and
-    volunteers again."""
+    counts in, so that each of the figures' grouped counts reads one narrow table
+    instead of joining the visits to their cases, offices and volunteers again.
+    Kept between refreshes: a refresh of what changed takes off what the rows
+    of the visits changed counted, replaces them and adds what they count now.
+    On PostgreSQL the table is UNLOGGED (migration 0005), as is ServiceRow: a
+    copy that the next full refresh rebuilds, so not worth the write-ahead log;
+    a crash empties it, and the refresh after one is full."""
 
-    visit = models.BigIntegerField(primary_key=True, db_column="c_visit")
+    # No index on the places: the table is written whole by a full refresh and
+    # read whole by the grouped counts; a refresh of what changed reads the
+    # rows of the clients and volunteers of the visits changed.
+    visit = models.BigIntegerField(primary_key=True)
     state = models.ForeignKey(
-        State, models.DO_NOTHING, db_column="c_state", related_name="+", db_constraint=False
+        State, models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     office = models.ForeignKey(
-        Office, models.DO_NOTHING, db_column="c_office", related_name="+", db_constraint=False
+        Office, models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     organization = models.ForeignKey(
-        Organization,
-        models.DO_NOTHING,
-        db_column="c_organization",
-        related_name="+",
-        db_constraint=False,
+        Organization, models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     constituency = models.ForeignKey(
-        Constituency,
-        models.DO_NOTHING,
-        db_column="c_constituency",
-        related_name="+",
-        db_constraint=False,
+        Constituency, models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     constituency_state = models.ForeignKey(
-        State,
-        models.DO_NOTHING,
-        db_column="c_constituency_state",
-        related_name="+",
-        db_constraint=False,
+        State, models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
-    client_type = models.CharField(max_length=10, db_column="c_client_type")
-    client = models.BigIntegerField(db_column="c_client")
-    volunteer = models.BigIntegerField(db_column="c_volunteer")
-    year = models.IntegerField(db_column="c_year")
-    month = models.IntegerField(db_column="c_month")
-    minutes = models.IntegerField(db_column="c_minutes")
+    client_type = models.CharField(max_length=10)
+    client = models.BigIntegerField()
+    volunteer = models.BigIntegerField()
+    year = models.IntegerField()
+    month = models.IntegerField()
+    minutes = models.IntegerField()
 
     class Meta:
-        managed = False
         db_table = "reports_visit_rows"
+        indexes = [
+            models.Index(fields=["client"], name="reports_visit_row_client"),
+            models.Index(fields=["volunteer"], name="reports_visit_row_volunteer"),
+        ]
 
     def __str__(self):
         return str(self.visit)
+
+
+class ServiceRow(models.Model):
+    """A service given at a visit: a copy of the visits' services, kept with the
+    visits' rows, so that a refresh can take off what a visit counted before its
+    services changed."""
+
+    visit = models.ForeignKey(
+        VisitRow, models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    service = models.ForeignKey(
+        Service, models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["visit"], name="reports_service_row_visit")]
+
+    def __str__(self):
+        return f"{self.visit_id} {self.service_id}"
+
+
+class RecordChanged(models.Model):
+    """A record that the figures count was added, changed or deleted since the
+    last refresh: written by the database itself (triggers of migration 0005,
+    so that no path escapes: forms, the admin, imports, update(), cascades,
+    bulk loads), read and emptied by the next refresh. `source` is the id of a
+    row of the table `kind` names."""
+
+    class Kind(models.TextChoices):
+        PROJECT = "project"  # a project, or a participation in it
+        VISIT = "visit"  # a visit, or the services given at it
+        CASE = "case"  # a case's office, constituency, client or client type
+        VOLUNTEER = "volunteer"  # a volunteer's organisation
+        OFFICE = "office"  # an office's state
+        CONSTITUENCY = "constituency"  # a constituency's state
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    source = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.kind} {self.source}"
 
 
 class ServiceYear(models.Model):

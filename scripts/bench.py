@@ -177,9 +177,42 @@ def run_scale(scale, options, base_url):
             check=True,
         )
         measured = json.loads(Path(out.name).read_text())
+    measured["exports"] = measure_exports(env)
     measured["generation"] = generation
+    measured["refresh"] = measure_refresh(env)
     measured["load"] = serve_and_load(env, measured, options)
     return measured
+
+
+def measure_refresh(env):
+    """The reports' figures rebuilt whole, then a day's changes and the refresh of
+    what changed (scripts/day_of_changes.py, rolled back: the data stay as
+    generated)."""
+    full = manage(env, "refresh_reports", "--full", capture=True)
+    match = re.search(r"([\d,]+) rows in ([\d.]+) s", full)
+    day = subprocess.run(
+        [PYTHON, str(ROOT / "scripts" / "day_of_changes.py"), "--seed", "16", "--rollback"],
+        env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    changed = re.search(r"Refresh of what changed: ([\d.]+) s", day)
+    return {
+        "full_rows": int(match[1].replace(",", "")),
+        "full_seconds": float(match[2]),
+        "day_seconds": float(changed[1]),
+    }
+
+
+def measure_exports(env):
+    """scripts/bench_exports.py: the largest exports, each in a process of its own."""
+    output = subprocess.run(
+        [PYTHON, str(ROOT / "scripts" / "bench_exports.py")],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output)
 
 
 def free_port():
@@ -523,6 +556,25 @@ def write_docs(results):
         )
     lines += [
         "",
+        "## The reports' figures (refresh_reports)",
+        "",
+        "Rebuilt whole (`--full`), then after a day's changes (scripts/day_of_changes.py: 500 "
+        "participations added, 50 projects edited, 2,000 visits added, 100 edited or deleted), "
+        "only what changed.",
+        "",
+        "| scale | full: rows | full: seconds | rows/s | a day's changes: seconds |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for scale, data in scales.items():
+        refresh = data.get("refresh")
+        if refresh:
+            lines.append(
+                f"| {scale} | {refresh['full_rows']:,} | {refresh['full_seconds']} | "
+                f"{refresh['full_rows'] / max(refresh['full_seconds'], 1e-9):,.0f} | "
+                f"{refresh['day_seconds']} |"
+            )
+    lines += [
+        "",
         "## Pages",
         "",
         "| scale | page | user | median ms | SQL ms | ORM ms | ratio | queries |",
@@ -562,6 +614,25 @@ def write_docs(results):
             f"{load['p95_ms']} | {load['p99_ms']} | {load['max_ms']} | {load['errors']} | "
             f"{load['export_first_byte_ms']} | {load['export_complete_ms']} |"
         )
+    lines += [
+        "",
+        "## The largest exports (HQ, every row)",
+        "",
+        "Each file read to its last byte through Django's test client, in a process of its "
+        "own (`scripts/bench_exports.py`); *memory* is the growth of the process's peak "
+        "resident set while it is written; *COPY* is PostgreSQL sending the export's own "
+        "query as CSV to the same process.",
+        "",
+        "| scale | file | rows | seconds | memory MB | COPY seconds | ÷ COPY |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for scale, data in scales.items():
+        for export in data.get("exports", []):
+            lines.append(
+                f"| {scale} | {export['export']} | {export['csv_lines'] or ''} | "
+                f"{export['seconds']} | {export['rss_growth_mb']} | {export['copy_seconds']} | "
+                f"{export['ratio_to_copy']} |"
+            )
     lines += [
         "",
         "## /stats/ under load, and an officer's worklist meanwhile",

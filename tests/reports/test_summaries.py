@@ -7,16 +7,19 @@ states, volunteers of two organisations, and records entered after a refresh
 with dates in the past."""
 
 import random
+from collections import Counter
 from datetime import date, timedelta
+from io import StringIO
 from itertools import product
 
 import pytest
+from django.core.management import call_command
 from django.db.models import Count
 
-from homehelp.models import Case, Service
+from homehelp.models import Case, Service, Visit, Volunteer
 from programs.models import Participation, Project
-from reports import figures, queries
-from reports.models import SummaryRefresh
+from reports import figures, queries, services
+from reports.models import CaseToday, RecordChanged, SummaryRefresh, VisitRow
 from tests.factories import (
     CaseFactory,
     OrganizationFactory,
@@ -26,7 +29,7 @@ from tests.factories import (
     VisitFactory,
     VolunteerFactory,
 )
-from welfare.models import Constituency, District, Office, State
+from welfare.models import Constituency, District, Office, Person, State
 
 OFFICES = ["PKMD-1005", "PKMD-1001", "PKMD-0302", "PKMD-0101", "PKMD-0305"]
 DAYS = [date(2012, 9, 30), date(2012, 10, 1), date(2012, 10, 15), date(2012, 10, 31)]
@@ -273,3 +276,135 @@ def test_a_refresh_with_no_rows_gives_zeros(refresh):
         *queries.projects_by_state(as_of=date.today()), PROGRAMME
     )
     assert figures.home_help_by_state(year=2025)[1]["clients_served"] == 0
+
+
+def summary_rows():
+    """Every row of every summary table, without its id: what a refresh left."""
+    tables = {}
+    for model in services.SUMMARIES:
+        names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+        if model is VisitRow:
+            names.append("visit")
+        tables[model._meta.db_table] = Counter(model.objects.values_list(*names))
+    return tables
+
+
+def change_randomly(rng, people):
+    """A day's changes, as many kinds as a day may bring, by every path that writes."""
+    offices = list(Office.objects.filter(code__in=OFFICES))
+    projects = list(Project.objects.order_by("pk"))
+    # New projects and participations, some in months long past (entered late),
+    # people joining projects in a second state.
+    add_programme(rng, projects=8, people=people)
+    for project in rng.sample(projects, 6):
+        taken = set(project.participations.values_list("person", flat=True))
+        for person in rng.sample([p for p in people if p.pk not in taken], 2):
+            ParticipationFactory(
+                project=project,
+                person=person,
+                target_group=rng.choice(Participation.TargetGroup.values),
+                joined_on=project.start_date + timedelta(days=rng.randint(-5, 60)),
+            )
+    # Edits through save(): another office (and state), type, status, start day.
+    for project in rng.sample(projects, 10):
+        project.office = rng.choice(offices)
+        project.district = rng.choice([None, *project.office.districts.all()])
+        project.project_type = rng.choice(Project.ProjectType.values)
+        project.status = rng.choice(Project.Status.values)
+        project.start_date += timedelta(days=rng.randint(-40, 40))
+        project.save()
+    # Cancelled and deleted projects (their participations go with them).
+    for project in rng.sample(projects, 3):
+        project.status = Project.Status.CANCELLED
+        project.save()
+    for project in rng.sample(projects, 2):
+        Project.objects.filter(pk=project.pk).delete()
+    # Participations: joined another day, another group, another person, deleted;
+    # some with update(), which writes no history.
+    participations = list(Participation.objects.order_by("pk"))
+    for participation in rng.sample(participations, 10):
+        participation.joined_on += timedelta(days=rng.randint(-45, 45))
+        participation.target_group = rng.choice(Participation.TargetGroup.values)
+        participation.save()
+    moved = rng.choice(participations)
+    Participation.objects.filter(pk=moved.pk).update(project=rng.choice(projects[:20]))
+    Participation.objects.filter(pk__in=[p.pk for p in rng.sample(participations, 8)]).delete()
+    Project.objects.filter(pk__in=[p.pk for p in rng.sample(projects, 4)]).update(
+        start_date=date(2012, 10, 31), status=Project.Status.ACTIVE
+    )
+    # Home help: visits added (some dated last year), edited, moved to another
+    # case, deleted; services changed; cases closed, moved, of another type; a
+    # volunteer in another organisation.
+    cases = list(Case.objects.filter(status="active").select_related("office"))
+    for case in rng.sample(cases, 5):
+        volunteer = case.office.volunteers.first()
+        for day in (date(2024, 1, 1), date(2025, 6, 30), date(2024, 12, 31)):
+            visit = VisitFactory(case=case, volunteer=volunteer, visited_on=day, minutes=30)
+            visit.services.set(rng.sample(list(Service.objects.all()), 2))
+    visits = list(Visit.objects.order_by("pk"))
+    for visit in rng.sample(visits, 8):
+        visit.minutes = rng.choice([15, 120])
+        visit.visited_on = rng.choice([date(2024, 1, 31), date(2025, 1, 1)])
+        visit.save()
+    for visit in rng.sample(visits, 4):
+        other = rng.choice([c for c in cases if c.office_id == visit.case.office_id])
+        Visit.objects.filter(pk=visit.pk).update(case=other)
+    for visit in rng.sample(visits, 4):
+        visit.services.clear()
+    for visit in rng.sample(visits, 5):
+        visit.delete()
+    for case in rng.sample(cases, 3):
+        case.close(on=date(2025, 6, 30), reason="moved")
+    case = rng.choice(cases)
+    Case.objects.filter(pk=case.pk).update(
+        client_type="oku", oku_card_number="OKU2",
+        constituency=Constituency.objects.filter(state=case.office.state).last(),
+    )  # fmt: skip
+    volunteer = Volunteer.objects.filter(visits__isnull=False).first()
+    volunteer.organization = OrganizationFactory()
+    volunteer.save()
+    # An office moved to another state (the admin), with its projects; its
+    # cases' constituencies follow (a constituency is in its office's state).
+    moved = Office.objects.get(code="PKMD-0305")
+    moved.state = State.objects.get(code="MY-10")
+    moved.save()
+    Case.objects.filter(office=moved).update(
+        constituency=Constituency.objects.filter(state=moved.state).first()
+    )
+
+
+@pytest.mark.slow
+def test_a_refresh_of_what_changed_equals_the_rows_and_a_full_rebuild(random_rows, refresh):
+    refresh()
+    assert SummaryRefresh.objects.get().full
+    people = list(Person.objects.filter(participations__isnull=False).distinct())
+    change_randomly(random_rows, people + PersonFactory.create_batch(5))
+    # The database logged every change, whatever wrote it; the refresh reads
+    # and empties the log.
+    assert RecordChanged.objects.filter(kind="project").exists()
+    refresh()
+    assert not SummaryRefresh.objects.get().full
+    assert not RecordChanged.objects.exists()
+    assert_programme_equal(random_rows)
+    assert_home_help_equal()
+    assert_monthly_equal()
+    updated = summary_rows()
+    services.summaries_refresh(full=True)
+    assert SummaryRefresh.objects.get().full
+    assert summary_rows() == updated
+    # Nothing changed since: a refresh changes nothing, and writes only the
+    # cases of today.
+    refresh()
+    assert summary_rows() == updated
+    assert SummaryRefresh.objects.get().rows == CaseToday.objects.count()
+
+
+def test_the_first_refresh_after_a_migration_of_the_summaries_is_whole(refresh):
+    refresh()
+    refresh()
+    assert not SummaryRefresh.objects.get().full
+    SummaryRefresh.objects.update(migration="0003_editions_and_confirmations")
+    refresh()
+    assert SummaryRefresh.objects.get().full
+    call_command("refresh_reports", "--full", stdout=StringIO())
+    assert SummaryRefresh.objects.get().full

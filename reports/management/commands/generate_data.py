@@ -501,7 +501,7 @@ class Command(BaseCommand):
             f"Generated {writer.done:,} rows in {elapsed:.1f} s: "
             f"{writer.done / max(elapsed, 1e-9):,.0f} rows/s."
         )
-        call_command("refresh_reports", stdout=self.stdout)
+        call_command("refresh_reports", "--full", stdout=self.stdout)
 
     def models(self):
         return [
