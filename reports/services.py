@@ -286,9 +286,10 @@ def _temporary(table, queryset):
 
 
 def _analyzed(table):
-    """A temporary table's statistics: autovacuum never sees one, and without
-    them the planner guesses a thousand rows, and may read a big table whole to
-    join it."""
+    """The statistics of a table just filled: autovacuum never sees a temporary
+    one, nor a table filled in the refresh's own transaction in time; without
+    them the planner guesses a thousand rows (or none), and may read a big
+    table whole, or row by row, to join it."""
     if connection.vendor == "postgresql":
         _execute(f"ANALYZE {table}")
 
@@ -365,11 +366,15 @@ def _entry_rows(projects=Project.objects):
 def _programme_rebuilt():
     ProgrammeEntry.objects.all().delete()
     written = sum(_insert(ProgrammeEntry, rows) for rows in _entry_rows())
+    entries = connection.ops.quote_name(ProgrammeEntry._meta.db_table)
+    # Read at once by the months' queries: after a migration emptied it, the
+    # planner would take a million entries for none, and join them row by row
+    # (a first full refresh at L ran for over 20 minutes).
+    _analyzed(entries)
     _parts_table(ProgrammeMonth, MONTH_FIELDS + MONTH_FIGURES, MONTH_PARTS)
     # Most persons have one entry: counted in its month wherever it counts, by
     # the same pass as the participants. Only the others need their first
     # month found (at L: 340,000 entries of 1.1 million).
-    entries = connection.ops.quote_name(ProgrammeEntry._meta.db_table)
     _drop(RETURNING)
     _execute(
         f"CREATE TEMPORARY TABLE {RETURNING} AS SELECT person_id FROM {entries}"
@@ -658,6 +663,7 @@ def _indexed_after(model):
     for index in model._meta.indexes:
         columns = _column_list(model, index.fields)
         _execute(f"CREATE INDEX {connection.ops.quote_name(index.name)} ON {table} ({columns})")
+    _analyzed(table)  # read at once by the figures' queries
 
 
 def _figure_groupings():
