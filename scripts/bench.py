@@ -735,7 +735,19 @@ def write_docs(results):
     notes = results.get("notes")
     if notes:
         lines += ["", "## Notes", "", notes.strip()]
-    (docs / "performance.md").write_text("\n".join(lines) + "\n")
+    (docs / "performance.md").write_text("\n".join(said_if_empty(lines)) + "\n")
+
+
+def said_if_empty(lines):
+    """A table that the run measured nothing for (a scenario newer than the
+    run the figures come from) says so below its header."""
+    out = []
+    for number, line in enumerate(lines):
+        out.append(line)
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        if line.startswith("|---") and not following.startswith("|"):
+            out += ["", "*Not measured in the run these tables come from: see the notes.*"]
+    return out
 
 
 def main(argv):
