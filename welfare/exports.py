@@ -103,8 +103,8 @@ def records_response(
     queryset, read CHUNK_SIZE rows at a time (of values() rows for the lists
     that reach 100,000: a model per row costs more than the file). `subject`
     names a list without people in the access log ("projects"); a list of
-    people is logged, and its
-    MyKad column decided, by welfare.people.exported, which the view calls first.
+    people is logged, and its MyKad column decided, by welfare.people.exported,
+    which the view calls first.
     `list_filter` (welfare.filters.ListFilter), the list's filters: the file's
     name says them (cases-MY-10-PKMD-1005-active.csv), as the reports' files say
     theirs, and a workbook's second sheet says them in words above who exported it."""
@@ -127,9 +127,9 @@ def records_response(
 def write_workbook(file, header, rows, *, exported_by=None, note=None, note_row=True, notes=()):
     """The table on the first sheet, under a bold header; with note_row, an
     "Export" sheet says `note` (who and when); a "Notes" sheet says `notes` (what
-    made the table), then the note. Text is written as text,
-    never read as a formula or a link (and spreadsheet_safe() quotes what would
-    start one in Excel)."""
+    made the table), then the note. Text is written as text, never read as a
+    formula or a link (and spreadsheet_safe() quotes what would start one in
+    Excel)."""
     workbook = xlsxwriter.Workbook(
         file,
         {
