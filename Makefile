@@ -37,7 +37,7 @@ run: $(VENV)/.installed .env
 
 test: export SECRET_KEY ?= insecure-key-for-tests-only
 test: $(VENV)/.installed-test /usr/bin/chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # The developer's loop (about a minute): no browser or slow tests, two processes, the test
 # databases kept between runs (--create-db after a migration), `--lf` and the cache on.

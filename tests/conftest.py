@@ -77,6 +77,7 @@ def _test_settings(settings):
 
 
 _migrated_data = []
+_db_blocker = []
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +86,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     taken before any test can change it."""
     from django.db import connection
 
+    _db_blocker.append(django_db_blocker)
     with django_db_blocker.unblock():
         if not State.objects.exists():
             pytest.exit(
@@ -93,6 +95,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 returncode=3,
             )
         _migrated_data.append(connection.creation.serialize_db_to_string())
+    yield
+    # The last test may have been transactional: a kept database (--reuse-db) is
+    # left whole for the next run.
+    with django_db_blocker.unblock():
+        _restore_migrated_data()
 
 
 @pytest.fixture(autouse=True)
@@ -107,9 +114,18 @@ def _migrated_data_restored(request):
     request.getfixturevalue("transactional_db")
     _restore_migrated_data()
     yield
-    # After transactional_db's flush (its teardown runs first): a kept database
-    # (--reuse-db) is left whole for the next run.
-    _restore_migrated_data()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush (which fixture teardowns end with), the data
+    the migrations loaded is put back at once: under pytest-xdist a worker may run
+    other tests after it. (After the last one, django_db_setup does it.)"""
+    result = yield
+    if nextitem is not None and _transactional(item):
+        with _db_blocker[0].unblock():
+            _restore_migrated_data()
+    return result
 
 
 def _restore_migrated_data():
