@@ -111,6 +111,15 @@ def test_only_the_columns_of_people_are_withheld():
     assert [r[3] for r in protected.rows] == [40, 400, 90]  # visits
     assert protected.rows[0][1:3] == ["<3", "<3"]
     assert protected.total[0] == 8 and protected.total[3] == 530
+    assert protected.rows[2][1:3] == ["x", "x"]  # the 2s would follow from the TOTALs
+    assert (protected.below, protected.covers, protected.withheld) == (2, 2, 4)
+
+
+def test_a_table_without_a_total_withholds_only_the_small_counts():
+    # Nothing adds up to anything shown: a "<3" needs no cover.
+    protected = protect_table([[1, 7], [2, 9], [0, 4]], None, people=[0, 1], min_cell=3)
+    assert protected.rows == [["<3", 7], ["<3", 9], [0, 4]] and protected.total is None
+    assert (protected.below, protected.covers) == (2, 0)
 
 
 # --- Subtraction from a TOTAL (columns) --------------------------------------------------
@@ -220,6 +229,66 @@ def test_random_columns_never_give_a_count_away(seed):
             if cell in told:
                 column_cells = [(r, cell[1]) for r in range(len(grid))]
                 assert all(c in marks for c in column_cells), (grid, marks)
+
+
+ZEROS_WITHHELD = [
+    # (grid, row_totals, marks): the zero shown as "<3" is the nearest one in the
+    # count's row or column, where a reader looks for it; a zero so withheld is
+    # then hidden like any "<3" (C, D: its column's TOTAL of 0 would tell it).
+    pytest.param(column(0, 0, 0, 1, 1), False,
+                 {(2, 0): ZERO, (3, 0): PRIMARY, (4, 0): PRIMARY, (5, 0): PRIMARY}, id="A"),
+    pytest.param([[6, 3, 1], [6, 0, 1], [6, 1, 0], [18, 4, 2]], False,
+                 {(0, 1): SECONDARY, (0, 2): PRIMARY, (1, 2): PRIMARY, (2, 1): PRIMARY,
+                  (2, 2): ZERO, (3, 2): PRIMARY}, id="B"),
+    pytest.param([[1, 0], [1, 0], [2, 0]], False,
+                 {(0, 0): PRIMARY, (0, 1): ZERO, (1, 0): PRIMARY, (2, 0): PRIMARY,
+                  (2, 1): ZERO}, id="C"),
+    pytest.param([[1, 0], [0, 4], [1, 8], [2, 12]], False,
+                 {(0, 0): PRIMARY, (0, 1): ZERO, (1, 1): SECONDARY, (2, 0): PRIMARY,
+                  (3, 0): PRIMARY}, id="D"),
+    pytest.param([[0, 0, 3, 3], [0, 1, 1, 2], [0, 1, 4, 5]], True,
+                 {(0, 1): ZERO, (0, 2): SECONDARY, (0, 3): SECONDARY, (1, 1): PRIMARY,
+                  (1, 2): PRIMARY, (1, 3): PRIMARY, (2, 1): PRIMARY, (2, 2): SECONDARY},
+                 id="E"),
+    pytest.param([[2, 1, 0, 3], [0, 1, 1, 2], [2, 2, 1, 5]], True,
+                 {(0, 0): PRIMARY, (0, 1): PRIMARY, (0, 3): SECONDARY, (1, 0): ZERO,
+                  (1, 1): PRIMARY, (1, 2): PRIMARY, (1, 3): PRIMARY, (2, 0): PRIMARY,
+                  (2, 1): PRIMARY, (2, 2): PRIMARY}, id="F"),
+    pytest.param([[6, 1, 0, 7], [0, 1, 6, 7], [6, 2, 6, 14]], True,
+                 {(0, 1): PRIMARY, (0, 2): ZERO, (1, 1): PRIMARY, (1, 2): SECONDARY,
+                  (2, 1): PRIMARY, (2, 2): SECONDARY}, id="K"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("grid", "row_totals", "expected"), ZEROS_WITHHELD)
+def test_the_zero_withheld_is_the_nearest_to_the_count_it_hides(grid, row_totals, expected):
+    marks = withhold(grid, min_cell=3, column_totals=True, row_totals=row_totals)
+    assert marks == expected
+    assert_protected(grid, marks, column_totals=True, row_totals=row_totals)
+
+
+COVERS = [
+    # (grid, column_totals, marks): a cover is a figure inside the table before a
+    # TOTAL (H, J), then the smallest sum of figures, however many cells (I); a
+    # TOTAL when nothing inside closes the cycle (G: the grand total).
+    pytest.param([[0, 5, 5], [1, 0, 1], [1, 5, 6]], True,
+                 {(1, 0): PRIMARY, (1, 2): PRIMARY, (2, 0): PRIMARY, (2, 2): SECONDARY},
+                 id="G"),
+    pytest.param([[3, 2, 5]], False, {(0, 0): SECONDARY, (0, 1): PRIMARY}, id="H"),
+    pytest.param([[1, 5, 6], [2, 0, 2], [6, 8, 14], [9, 13, 22]], True,
+                 {(0, 0): PRIMARY, (0, 1): SECONDARY, (0, 2): SECONDARY, (1, 0): PRIMARY,
+                  (1, 2): PRIMARY, (2, 0): SECONDARY, (2, 1): SECONDARY}, id="I"),
+    pytest.param([[8, 5, 1, 14], [8, 5, 1, 14]], True,
+                 {(0, 1): SECONDARY, (0, 2): PRIMARY, (1, 1): SECONDARY, (1, 2): PRIMARY},
+                 id="J"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("grid", "column_totals", "expected"), COVERS)
+def test_covers_are_figures_inside_the_table_the_smallest_first(grid, column_totals, expected):
+    marks = withhold(grid, min_cell=3, column_totals=column_totals, row_totals=True)
+    assert marks == expected
+    assert_protected(grid, marks, column_totals=column_totals, row_totals=True)
 
 
 # --- Rows and columns: a table with row totals -------------------------------------------
