@@ -233,8 +233,9 @@ def test_random_columns_never_give_a_count_away(seed):
 
 ZEROS_WITHHELD = [
     # (grid, row_totals, marks): the zero shown as "<3" is the nearest one in the
-    # count's row or column, where a reader looks for it; a zero so withheld is
-    # then hidden like any "<3" (C, D: its column's TOTAL of 0 would tell it).
+    # count's row or column, where a reader looks for it (else the table's first);
+    # a zero so withheld is then hidden like any "<3" (C, D, L: its column's TOTAL
+    # of 0, or of 5 beside a shown 5, would tell it).
     pytest.param(column(0, 0, 0, 1, 1), False,
                  {(2, 0): ZERO, (3, 0): PRIMARY, (4, 0): PRIMARY, (5, 0): PRIMARY}, id="A"),
     pytest.param([[6, 3, 1], [6, 0, 1], [6, 1, 0], [18, 4, 2]], False,
@@ -257,6 +258,10 @@ ZEROS_WITHHELD = [
     pytest.param([[6, 1, 0, 7], [0, 1, 6, 7], [6, 2, 6, 14]], True,
                  {(0, 1): PRIMARY, (0, 2): ZERO, (1, 1): PRIMARY, (1, 2): SECONDARY,
                   (2, 1): PRIMARY, (2, 2): SECONDARY}, id="K"),
+    # No zero in the count's row or column: the first zero of the table.
+    pytest.param([[1, 5], [1, 0], [2, 5]], False,
+                 {(0, 0): PRIMARY, (0, 1): SECONDARY, (1, 0): PRIMARY, (1, 1): ZERO,
+                  (2, 0): PRIMARY}, id="L"),
 ]  # fmt: skip
 
 
@@ -265,6 +270,24 @@ def test_the_zero_withheld_is_the_nearest_to_the_count_it_hides(grid, row_totals
     marks = withhold(grid, min_cell=3, column_totals=True, row_totals=row_totals)
     assert marks == expected
     assert_protected(grid, marks, column_totals=True, row_totals=row_totals)
+
+
+@pytest.mark.parametrize(
+    ("grid", "column_totals", "expected"),
+    [
+        # Rows only, and no zero left in row 1's line: the first zero of the table.
+        pytest.param([[2, 0, 2], [1, 0, 1], [4, 1, 5], [1, 1, 2]], False,
+                     {(0, 0): PRIMARY, (0, 1): ZERO, (0, 2): PRIMARY, (1, 0): PRIMARY,
+                      (1, 2): PRIMARY, (2, 0): SECONDARY, (2, 1): PRIMARY, (3, 0): PRIMARY,
+                      (3, 1): PRIMARY, (3, 2): PRIMARY}, id="rows"),
+        # No zero anywhere: nothing more is withheld (and exposed() says so).
+        pytest.param([[5, 1, 6], [4, 1, 5], [9, 2, 11]], True,
+                     {(0, 1): PRIMARY, (1, 1): PRIMARY, (2, 1): PRIMARY}, id="none"),
+    ],
+)  # fmt: skip
+def test_a_zero_from_elsewhere_in_the_table_or_none(grid, column_totals, expected):
+    marks = withhold(grid, min_cell=3, column_totals=column_totals, row_totals=True)
+    assert marks == expected
 
 
 COVERS = [
