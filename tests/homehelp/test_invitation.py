@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from homehelp.models import Volunteer
 from tests.factories import VolunteerFactory
 from welfare.models import Role, User
 
@@ -110,3 +111,93 @@ def test_other_offices_and_read_only_roles_cannot_invite(
 def test_a_made_up_link_does_not_work(client, db):
     assert client.get("/homehelp/join/MQ/abc-123/").status_code == 400
     assert client.get("/homehelp/join/!!/abc-123/").status_code == 400
+
+
+def deactivate(volunteer):
+    volunteer.user.is_active = False
+    volunteer.user.save()
+
+
+def take_the_volunteer_role_away(volunteer):
+    volunteer.user.groups.clear()
+
+
+def unlink_the_account(volunteer):
+    Volunteer.objects.filter(pk=volunteer.pk).update(user=None)
+
+
+@pytest.mark.parametrize("change", [deactivate, take_the_volunteer_role_away, unlink_the_account])
+def test_a_link_sets_only_the_password_of_an_active_volunteers_account(
+    client, officer, volunteer, change
+):
+    """The token says nothing of the account's state or role: the link checks
+    them, so an account deactivated, or no longer a volunteer's, since the
+    invitation gets no password from it."""
+    client.force_login(officer)
+    link = invite(client, volunteer)
+    user = volunteer.user
+    change(volunteer)
+    client.logout()
+    assert client.get(link).status_code == 400
+    response = client.post(link, {"new_password1": "kampung-2026", "new_password2": "kampung-2026"})
+    assert response.status_code == 400 and "does not work" in response.text
+    user.refresh_from_db()
+    assert not user.has_usable_password()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_new_invitation_keeps_the_account_and_its_address(client, officer, volunteer):
+    """Inviting again (a lost link) makes no second account, and without an
+    address keeps the one given before; the account carries the volunteer's name."""
+    client.force_login(officer)
+    invite(client, volunteer, email="siti@example.my")
+    user = volunteer.user
+    invite(client, volunteer)
+    volunteer.refresh_from_db()
+    assert volunteer.user == user
+    user.refresh_from_db()
+    assert (user.email, user.first_name) == ("siti@example.my", "Siti Aminah binti Hassan")
+    assert user.username == f"siti.{volunteer.pk}"
+    volunteer.invite()  # no address given: the one on the account stays
+    user.refresh_from_db()
+    assert user.email == "siti@example.my"
+
+
+def test_a_new_invitation_stops_the_password_set_before(client, officer, volunteer):
+    client.force_login(officer)
+    link = invite(client, volunteer)
+    client.logout()
+    client.post(link, {"new_password1": "kampung-baru-2026", "new_password2": "kampung-baru-2026"})
+    client.logout()
+    client.force_login(officer)
+    invite(client, volunteer)
+    client.logout()
+    assert not client.login(username=volunteer.user.username, password="kampung-baru-2026")
+    assert volunteer.user.is_active and volunteer.user.role_names == {Role.VOLUNTEER}
+
+
+def test_an_account_deactivated_is_active_again_when_invited(client, officer, volunteer):
+    client.force_login(officer)
+    invite(client, volunteer)
+    User.objects.filter(pk=volunteer.user_id).update(is_active=False)
+    invite(client, volunteer)
+    volunteer.user.refresh_from_db()
+    assert volunteer.user.is_active
+
+
+@pytest.mark.parametrize(
+    ("name", "taken", "expected"),
+    [
+        ("Siti Aminah", [], "siti.{pk}"),
+        ("Siti Aminah", ["siti.{pk}"], "siti.{pk}.2"),
+        ("Siti Aminah", ["siti.{pk}", "siti.{pk}.2"], "siti.{pk}.3"),
+        ("陈美玲", [], "volunteer.{pk}"),  # nothing of the name is typed as ASCII
+        ("陈美玲", ["volunteer.{pk}"], "volunteer.{pk}.2"),
+        ("   ", [], "volunteer.{pk}"),
+    ],
+)
+def test_the_username_is_the_first_name_and_the_records_number(office, name, taken, expected):
+    volunteer = VolunteerFactory(office=office, person__name=name)
+    for username in taken:
+        User.objects.create(username=username.format(pk=volunteer.pk))
+    assert volunteer.free_username() == expected.format(pk=volunteer.pk)
