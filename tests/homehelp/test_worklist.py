@@ -5,6 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 
 from homehelp.models import Case, Volunteer
 from homehelp.views import LimitedCountPaginator
@@ -190,3 +191,26 @@ def test_volunteer_filter_is_a_search_box_that_lists_nobody(client, officer, hq,
             assert 'list="id_volunteer-suggestions"' in box
             assert '<datalist id="id_volunteer-suggestions"></datalist>' in text
             assert volunteer.person.name not in text
+
+
+def test_cases_overdue_as_long_keep_the_order_they_were_recorded_in(volunteer):
+    """A page of the overdue list is the same page whenever it is read: ties in
+    the days overdue go by the case's number, not by where the row lies."""
+    cases = [weekly_case(volunteer, visited_days_ago=10) for _ in range(3)]
+    # Suspended and active again: its row now lies after the others'.
+    Case.objects.filter(pk=cases[0].pk).update(status=Case.Status.SUSPENDED)
+    Case.objects.filter(pk=cases[0].pk).update(status=Case.Status.ACTIVE)
+    assert list(overdue()) == [case.pk for case in cases]
+    with connection.cursor() as cursor:  # read as a large table is: the rows, then a sort
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    assert list(overdue()) == [case.pk for case in cases]
+
+
+def test_waiting_for_a_volunteer_are_the_open_cases_without_one(office, volunteer):
+    referred = CaseFactory(office=office, status=Case.Status.REFERRED)
+    active = CaseFactory(office=office, status=Case.Status.ACTIVE)
+    CaseFactory(office=office, status=Case.Status.SUSPENDED)
+    CaseFactory(office=office, status=Case.Status.CLOSED, closed_on=TODAY, close_reason="moved")
+    weekly_case(volunteer)  # assigned
+    assert set(Case.objects.waiting_for_volunteer()) == {referred, active}
