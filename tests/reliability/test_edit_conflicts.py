@@ -14,6 +14,20 @@ from tests.factories import (
 )
 from welfare.models import EditConflict
 
+CONFLICT = (
+    "Someone else saved this record while you were editing it, so your changes are not "
+    "saved yet. The form now holds their changes, listed above, together with yours: "
+    "check it and save again."
+)
+OUT_OF_DATE = (
+    "This page is out of date or incomplete, so nothing was saved. Open the record again "
+    "and make your changes there."
+)
+ADMIN_CONFLICT = (
+    "Someone else saved this record since you opened it, so your changes were not saved. "
+    "Open it again to see theirs."
+)
+
 
 def opened_form(client, url):
     """The values of the form as the page shows them, ready to post back."""
@@ -65,7 +79,7 @@ def test_the_second_saver_is_told_what_changed_and_can_reapply(
     response = bob.post(url, {**bob_form, field: "Bob was here"})
 
     assert response.status_code == 409
-    assert "Someone else saved this record while you were editing it" in response.text
+    assert CONFLICT in response.text
     assert "Alice was here" in response.text  # what changed, in the list of changes
     record.refresh_from_db()
     assert getattr(record, field) == "Alice was here"
@@ -113,7 +127,7 @@ def test_the_admin_refuses_a_save_over_a_later_change(client, administrator, off
     response = client.post(url, {**data, "address": "Jalan 1"})
 
     assert response.status_code == 200
-    assert "Someone else saved this record since you opened it" in response.text
+    assert ADMIN_CONFLICT in response.text
     person.refresh_from_db()
     assert (person.phone, person.address) == ("019-8765432", "")
     again = {**data, "phone": person.phone, "address": "Jalan 1"}
@@ -200,7 +214,7 @@ def test_an_edit_sent_without_its_version_is_refused_and_changes_nothing(
     response = client.post(url, {**data, "version": version, field: "Sent without a version"})
 
     assert response.status_code == 200
-    assert "This page is out of date or incomplete, so nothing was saved." in response.text
+    assert OUT_OF_DATE in response.text
     record.refresh_from_db()
     assert getattr(record, field) != "Sent without a version"
     assert record.version == 2
@@ -214,6 +228,81 @@ def test_the_admin_refuses_an_edit_sent_without_its_version(client, administrato
     data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
     response = client.post(url, {**data, "started_from_version": "", "address": "Jalan 1"})
     assert response.status_code == 200
-    assert "Someone else saved this record since you opened it" in response.text
+    assert ADMIN_CONFLICT in response.text
     person.refresh_from_db()
     assert (person.address, person.version) == ("", 1)
+
+
+def test_the_conflict_lists_only_the_changes_made_since_the_page_was_opened(
+    office, officer, second_officer
+):
+    person = PersonFactory(office=office, phone="012-3456789")
+    person.phone = "013-1111111"  # before either opened the page: both have seen it
+    person.save()
+    url = reverse("person-edit", args=[person.pk])
+    alice, bob = signed_in_as(officer), signed_in_as(second_officer)
+    alice_form, bob_form = opened_form(alice, url), opened_form(bob, url)
+    assert alice.post(url, {**alice_form, "address": "Jalan Alice"}).status_code == 302
+    response = bob.post(url, {**bob_form, "address": "Jalan Bob"})
+    assert response.status_code == 409
+    assert [entry.record_version for entry in response.context["form"].conflict] == [3]
+
+
+def test_a_record_chosen_by_the_first_saver_is_kept_when_the_second_saves_again(
+    office, officer, second_officer
+):
+    """Bob left the volunteer as he found it: saving again keeps the one Alice
+    chose, and applies his notes."""
+    first = VolunteerFactory(office=office)
+    other = VolunteerFactory(office=office)
+    case = CaseFactory(office=office, client__office=office, volunteer=first)
+    url = reverse("homehelp:case-edit", args=[case.pk])
+    alice, bob = signed_in_as(officer), signed_in_as(second_officer)
+    alice_form, bob_form = opened_form(alice, url), opened_form(bob, url)
+    assert alice.post(url, {**alice_form, "volunteer": str(other.pk)}).status_code == 302
+    response = bob.post(url, {**bob_form, "notes": "Bob was here"})
+    assert response.status_code == 409
+    again = {name: response.context["form"][name].value() for name in bob_form}
+    assert bob.post(url, {**bob_form, **again}).status_code == 302
+    case.refresh_from_db()
+    assert (case.volunteer, case.notes, case.version) == (other, "Bob was here", 3)
+
+
+def test_the_admin_saves_an_edit_made_over_the_current_version(client, administrator, office):
+    person = PersonFactory(office=office, phone="012-3456789")
+    url = f"/admin/welfare/person/{person.pk}/change/"
+    client.force_login(administrator)
+    form = client.get(url).context["adminform"].form
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+    assert client.post(url, {**data, "address": "Jalan 1"}).status_code == 302
+    person.refresh_from_db()
+    assert (person.address, person.version) == ("Jalan 1", 2)
+
+
+def test_a_save_moves_on_only_its_own_records_version(office):
+    first, second = ProjectFactory(office=office), ProjectFactory(office=office)
+    opened = type(second).objects.get(pk=second.pk)
+    first.name = "Kebun A"
+    first.save()
+    assert type(second).objects.get(pk=second.pk).version == 1
+    opened.name = "Kebun B"  # opened before the other project was saved: still current
+    opened.save()
+    assert type(second).objects.values_list("name", "version").get(pk=second.pk) == ("Kebun B", 2)
+
+
+def test_a_save_of_some_fields_is_a_change_like_any_other(office):
+    """Closing a case saves three fields: a page opened before is refused, and
+    the instance that closed it may save again."""
+    case = CaseFactory(office=office, client__office=office)
+    opened = type(case).objects.get(pk=case.pk)
+    case.close(on=case.opened_on, reason=type(case).CloseReason.MOVED_AWAY)
+    assert type(case).objects.get(pk=case.pk).version == case.version == 2
+    opened.notes = "Written on a page opened before the case was closed"
+    with pytest.raises(EditConflict):
+        opened.save()
+    case.notes = "Moved to Johor Bahru"
+    case.save()
+    assert type(case).objects.values_list("notes", "version").get(pk=case.pk) == (
+        "Moved to Johor Bahru",
+        3,
+    )
