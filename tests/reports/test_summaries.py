@@ -425,3 +425,22 @@ def test_a_statement_logs_each_project_it_touches_once(db):
     assert list(RecordChanged.objects.values_list("kind", "source")) == [("project", project.pk)]
     Participation.objects.filter(project=project).delete()
     assert RecordChanged.objects.filter(source=project.pk).count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_full_refresh_leaves_the_months_readable_from_their_index():
+    """Outside a transaction (as the command runs), a full refresh vacuums
+    ProgrammeMonth: every page of it is marked all-visible, so that the reports
+    read it by an index-only scan."""
+    for _ in range(3):
+        ParticipationFactory()
+    call_command("refresh_reports", "--full", stdout=StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpages, relallvisible FROM pg_class WHERE relname = %s",
+            ["reports_programmemonth"],
+        )
+        pages, visible = cursor.fetchone()
+    assert pages > 0
+    assert visible == pages
