@@ -65,6 +65,6 @@ def replace(distinct):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0006_programme_month_read_from_its_index")]
+    dependencies = [("reports", "0006_summaries_read_by_their_indexes")]
 
     operations = [migrations.RunPython(replace(True), replace(False))]
