@@ -59,7 +59,8 @@ messages: $(VENV)/.installed
 
 # Benchmark at national scale (not part of `make test`; about 40 minutes, most of it L):
 # SCALES=S,M for a quicker run. Uses databases welfare_bench_<scale>, generated once (kept:
-# BENCH_ARGS=--reuse measures them again); writes docs/performance.md and .json.
+# BENCH_ARGS=--reuse measures them again); writes docs/performance.md and .json, where the
+# scales not run this time keep their last figures and say their date.
 .PHONY: bench
 SCALES ?= S,M,L
 bench: $(VENV)/.installed /usr/bin/wrk

@@ -116,6 +116,19 @@ def summaries_refresh(*, today=None, full=False):
     after a migration of the reports app; otherwise only what the records
     logged as changed (RecordChanged) since the last refresh."""
     today = today or timezone.localdate()
+    refresh = _refreshed(today, full)
+    if refresh.full and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # VACUUM marks the new rows visible to all in the table's visibility map,
+        # so that the reports read their figures from its index alone; autovacuum
+        # would, but minutes later. Outside any transaction, as VACUUM must be.
+        # (The other tables are left to autovacuum: at L, vacuuming them all
+        # added 9 s to the refresh.)
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM {connection.ops.quote_name(ProgrammeMonth._meta.db_table)}")
+    return refresh
+
+
+def _refreshed(today, full):
     with _one_at_a_time(), transaction.atomic():
         taken_at = timezone.now()
         started = time.monotonic()

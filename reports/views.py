@@ -1,13 +1,17 @@
 from collections import namedtuple
 from datetime import date
+from functools import partial
 from operator import attrgetter
 
 from django import forms
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils import numberformat
+from django.utils.formats import date_format, get_format
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -310,13 +314,8 @@ def _table(request, form, *, name, title, lead, columns, rows, total, labels, fi
         )
     if form.cleaned_data.get("hide_empty"):
         rows = [row for row in rows if any(getattr(row, c.name) for c in columns if c.numeric)]
-    shown = [
-        {
-            "cells": [(c.value(row), c.numeric) for c in columns],
-            "links": links(row) if links else [],
-        }
-        for row in rows
-    ]
+    grouped = _grouping()
+    shown = [_row_html(columns, row, grouped, links) for row in rows]
     context = {
         "title": title,
         "lead": lead,
@@ -326,7 +325,7 @@ def _table(request, form, *, name, title, lead, columns, rows, total, labels, fi
         "refreshed": refreshed,
         "columns": columns,
         "rows": shown,
-        "total": [total[c.name] for c in columns[len(labels) :]],
+        "total": [grouped(total[c.name]) for c in columns[len(labels) :]],
         "label_columns": len(labels),
         "links": bool(links),
         "chart": chart,
@@ -339,15 +338,56 @@ def _table(request, form, *, name, title, lead, columns, rows, total, labels, fi
     return render(request, "reports/table.html", context)
 
 
-def _office_links(office, *, as_of=None):
-    """The further reports of an office: its districts and its last twelve months."""
-    return [
-        (
-            _("Districts"),
-            _link("reports:projects-by-district", office=office.code, as_of=as_of),
-        ),
-        (_("Month by month"), _link("reports:monthly", office=office.code)),
-    ]
+def _grouping():
+    """Numbers grouped in thousands as `intcomma` does, with the separators of the
+    user's language looked up once for the whole table rather than once a cell."""
+    return partial(
+        numberformat.format,
+        decimal_sep=get_format("DECIMAL_SEPARATOR"),
+        grouping=get_format("NUMBER_GROUPING"),
+        thousand_sep=get_format("THOUSAND_SEPARATOR"),
+        force_grouping=True,
+    )
+
+
+def _row_html(columns, row, grouped, links):
+    """A row's cells (and its links, if the table has them), written here rather
+    than by loops in the template: a table of every office or constituency has a
+    thousand cells, and the template engine's work for each was most of the
+    page's time."""
+    cells = []
+    for position, column in enumerate(columns):
+        value = column.value(row)
+        if column.numeric:
+            cells.append(format_html('<td class="num">{}</td>', grouped(value)))
+        elif position == 0:
+            cells.append(format_html('<td class="text-nowrap">{}</td>', value))
+        else:
+            cells.append(format_html("<td>{}</td>", value))
+    if links:
+        anchors = format_html_join(" · ", '<a href="{}">{}</a>', ((u, t) for t, u in links(row)))
+        cells.append(format_html('<td class="d-print-none small text-nowrap">{}</td>', anchors))
+    return mark_safe("".join(cells))  # each part escaped by format_html
+
+
+def _office_links(*, as_of=None, districts=True):
+    """The further reports of each office, as links(row): its districts (unless
+    `districts` is false) and its last twelve months. The addresses are reversed
+    once for all the rows."""
+    by_district = reverse("reports:projects-by-district")
+    monthly = reverse("reports:monthly")
+    dated = {"as_of": as_of} if as_of else {}
+    districts_label, monthly_label = _("Districts"), _("Month by month")
+
+    def links(row):
+        code = row.place.code
+        office_links = [(monthly_label, f"{monthly}?{urlencode({'office': code})}")]
+        if districts:
+            query = urlencode({"office": code, **dated})
+            office_links.insert(0, (districts_label, f"{by_district}?{query}"))
+        return office_links
+
+    return links
 
 
 @reads_from_replica
@@ -386,7 +426,7 @@ def projects_by_office(request):
             _("Projects and participants by state"),
             _link("reports:projects-by-state", as_of=as_of, type=chosen["type"]),
         ),  # fmt: skip
-        links=lambda row: _office_links(row.place, as_of=as_of),
+        links=_office_links(as_of=as_of),
         publish=Table.PROJECTS_BY_OFFICE,
     )
 
@@ -461,7 +501,7 @@ def home_help_by_office(request):
             _("Home Help Services by state"),
             _link("reports:home-help", year=chosen["year"], client_type=chosen["client_type"]),
         ),  # fmt: skip
-        links=lambda row: _office_links(row.place)[1:],
+        links=_office_links(districts=False),
         publish=Table.HOME_HELP_BY_OFFICE,
     )
 

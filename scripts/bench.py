@@ -520,6 +520,16 @@ def machine():
     }
 
 
+def measured_on(results):
+    """The date of the run, or of each scale's if some were measured on another day."""
+    dates = {}
+    for scale, data in results["scales"].items():
+        dates.setdefault(data.get("date") or results["date"], []).append(scale)
+    if len(dates) <= 1:
+        return results["date"]
+    return ", ".join(f"{day} ({', '.join(scales)})" for day, scales in sorted(dates.items()))
+
+
 def write_docs(results):
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
@@ -528,7 +538,7 @@ def write_docs(results):
     lines = [
         "# Performance at national scale",
         "",
-        f"Measured by `make bench` (scripts/bench.py) on {results['date']}. Machine: "
+        f"Measured by `make bench` (scripts/bench.py) on {measured_on(results)}. Machine: "
         f"{results['machine']['cpus']} CPUs ({results['machine']['cpu']}), "
         f"{results['machine']['memory']}, {results['machine']['postgresql']}, "
         f"Python {results['machine']['python']}. Raw figures: `docs/performance.json`.",
@@ -786,8 +796,20 @@ def main(argv):
     notes_file = ROOT / "docs" / "performance-notes.md"
     if notes_file.exists():
         results["notes"] = notes_file.read_text()
-    for scale in [s.strip().upper() for s in options.scales.split(",") if s.strip()]:
-        results["scales"][scale] = run_scale(scale, options, base_url)
+    chosen = [s.strip().upper() for s in options.scales.split(",") if s.strip()]
+    # The scales not measured this time keep their last figures, with their date.
+    earlier = previous_results()
+    kept = {
+        scale: {"date": earlier.get("date"), **data}
+        for scale, data in earlier.get("scales", {}).items()
+        if scale not in chosen
+    }
+    for scale in chosen:
+        results["scales"][scale] = {"date": results["date"], **run_scale(scale, options, base_url)}
+        results["scales"] = {
+            name: results["scales"].get(name) or kept[name]
+            for name in sorted({*results["scales"], *kept}, key="SML".find)
+        }
         write_docs(results)
     print(f"Wrote {ROOT / 'docs' / 'performance.md'}")
 

@@ -1,5 +1,6 @@
 """Accessibility basics on every main page: one h1, a lang attribute, a label for
-every form field, alt text on images, and charts that carry their numbers as text."""
+every form field, alt text on images, charts that carry their numbers as text,
+and tables that name each cell's column when a phone shows rows as cards."""
 
 from datetime import date
 from html.parser import HTMLParser
@@ -32,6 +33,10 @@ class Page(HTMLParser):
         self.svgs = self.svg_titles = 0
         self.search_boxes = []  # (id, the list it names)
         self.datalists = set()
+        # Tables shown as cards on a phone (.table-cards): each cell's data-label
+        # (the card's caption of it) against its column's heading.
+        self.cards = self.in_th = False
+        self.headings, self.cell_labels, self.cell = [], [], 0
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -54,6 +59,27 @@ class Page(HTMLParser):
             self.svgs += 1
         elif tag == "title" and self.svgs:
             self.svg_titles += 1
+        elif tag == "table":
+            self.cards = "table-cards" in attrs.get("class", "")
+            self.headings = []
+        elif tag == "th" and self.cards:
+            self.in_th = True
+            self.headings.append("")
+        elif tag == "tr":
+            self.cell = 0
+        elif tag == "td" and self.cards:
+            if "data-label" in attrs and "colspan" not in attrs:
+                heading = self.headings[self.cell] if self.cell < len(self.headings) else None
+                self.cell_labels.append((attrs["data-label"], heading))
+            self.cell += 1
+
+    def handle_endtag(self, tag):
+        if tag == "th":
+            self.in_th = False
+
+    def handle_data(self, data):
+        if self.in_th:
+            self.headings[-1] += data.strip()
 
 
 @pytest.mark.parametrize("cast", ["officer", "state_officer", "hq"])
@@ -65,7 +91,7 @@ def test_main_pages_meet_the_basics(client, db, request, cast):
     visit = VisitFactory(case__office=office, visited_on=date.today())
     case = visit.case
     client.force_login(user)
-    checked = boxes = 0
+    checked = boxes = captioned = 0
     for path in PAGES:
         url = path.format(project=project.pk, case=case.pk, visit=visit.pk,
                           volunteer=visit.volunteer_id)  # fmt: skip
@@ -83,6 +109,9 @@ def test_main_pages_meet_the_basics(client, db, request, cast):
         assert unlabelled == [], f"{path}: fields without a label: {unlabelled}"
         assert page.images_without_alt == 0, path
         assert page.svg_titles >= page.svgs, f"{path}: a chart without a title"
+        wrong = [(label, heading) for label, heading in page.cell_labels if label != heading]
+        assert wrong == [], f"{path}: cells captioned other than their column: {wrong}"
+        captioned += len(page.cell_labels)
         # A search box (welfare.forms.SearchInput) is labelled like any field
         # above, names a list of suggestions that is on the page, says where its
         # suggestions come from, and keeps the browser's own autofill out of them.
@@ -94,4 +123,5 @@ def test_main_pages_meet_the_basics(client, db, request, cast):
         boxes += len(page.search_boxes)
         checked += 1
     assert checked >= 15
+    assert captioned >= 20  # the rows of the lists and the worklist
     assert boxes >= (12 if cast == "officer" else 6)  # the lists' filters, the forms

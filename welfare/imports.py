@@ -900,6 +900,19 @@ def bulk_create(model, objects, user):
     address), but made by the database from the rows just inserted, with one
     INSERT … SELECT per thousand, rather than built in Python object by object
     (half the time of a 20,000-row import)."""
+    # A field left to its db_default holds an expression, and a single expression
+    # keeps Django from sending the rows to PostgreSQL as arrays (UNNEST): each
+    # of a thousand rows' values then becomes a parameter of its own, a third
+    # of the confirmation's time. A plain value says the same.
+    literal_defaults = [
+        (field.attname, field.db_default)
+        for field in model._meta.concrete_fields
+        if field.has_db_default() and not hasattr(field.db_default, "resolve_expression")
+    ]
+    for instance in objects:
+        for attname, value in literal_defaults:
+            if isinstance(getattr(instance, attname), DatabaseDefault):
+                setattr(instance, attname, value)
     created = model._default_manager.bulk_create(objects, BATCH_SIZE)
     if hasattr(model, "history"):
         ids = [record.pk for record in created]

@@ -1,6 +1,8 @@
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from homehelp.models import Case, Volunteer
@@ -113,6 +115,21 @@ def test_clients_with_their_cases(client, officer, office):
         "active",
         "family",
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="UNNEST is PostgreSQL's")
+def test_confirmed_cases_are_sent_as_arrays_with_their_defaults(client, officer):
+    """A confirmation inserts the cases by UNNEST of arrays (Django's fastest
+    bulk insert), which an expression for a db_default would rule out; the
+    cases still get the defaults."""
+    client.force_login(officer)
+    preview = upload(client, CASE_URL, csv_file([CASE_HEADINGS, case_row(1), case_row(2)]))
+    with CaptureQueriesContext(connection) as queries:
+        confirm(client, CASE_URL, preview)
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "homehelp_case"')]
+    assert len(inserts) == 1
+    assert "UNNEST" in inserts[0]
+    assert list(Case.objects.values_list("usual_location", flat=True)) == ["", ""]
 
 
 def test_case_errors(client, officer, office):

@@ -173,6 +173,37 @@ def test_home_help_by_office_keeps_its_columns_and_counts_people_once(client, hq
     ]
 
 
+@pytest.mark.parametrize("language", ["en", "ms"])
+def test_an_office_row_groups_thousands_escapes_names_and_links_its_reports(
+    client, hq, office, refresh, language
+):
+    office.name = "PKMD <Petaling> & Co"
+    office.save()
+    first = VisitFactory(case__office=office, visited_on=date(2024, 3, 1), minutes=700)
+    VisitFactory(case=first.case, volunteer=first.volunteer, visited_on=date(2024, 3, 8),
+                 minutes=534)  # fmt: skip
+    refresh()
+    client.force_login(hq)
+    client.cookies["django_language"] = language
+    page = client.get(HOME_HELP_BY_OFFICE, {"year": 2024, "state": "MY-10"}).text
+    row = next(r for r in page.split("<tr>") if "PKMD-1005" in r).split("</tr>")[0]
+
+    assert row == (
+        '<td class="text-nowrap">PKMD-1005</td><td>PKMD &lt;Petaling&gt; &amp; Co</td>'
+        '<td class="num">1</td><td class="num">1</td><td class="num">2</td>'
+        '<td class="num">1,234</td>'
+        '<td class="d-print-none small text-nowrap">'
+        f'<a href="/reports/monthly/?office=PKMD-1005">{"Bulan demi bulan" if language == "ms" else "Month by month"}</a></td>'
+    )
+    total = page.split("<tfoot")[1]
+    assert '<td class="num">1,234</td>' in total
+    projects = client.get(BY_OFFICE, {"as_of": AS_OF, "state": "MY-10"}).text
+    assert (
+        '<a href="/reports/projects-by-district/?office=PKMD-1005&amp;as_of=2012-10-31">'
+        in projects
+    )
+
+
 def test_home_help_by_office_is_scoped_like_the_records(client, officer, home_help):
     client.force_login(officer)
     rows = read_csv(client.get(HOME_HELP_BY_OFFICE, {"year": 2024, "format": "csv"}))

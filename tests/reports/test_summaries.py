@@ -14,6 +14,7 @@ from itertools import product
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
 
 from homehelp.models import Case, Service, Visit, Volunteer
@@ -408,3 +409,38 @@ def test_the_first_refresh_after_a_migration_of_the_summaries_is_whole(refresh):
     assert SummaryRefresh.objects.get().full
     call_command("refresh_reports", "--full", stdout=StringIO())
     assert SummaryRefresh.objects.get().full
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's triggers fire per row")
+def test_a_statement_logs_each_project_it_touches_once(db):
+    """PostgreSQL's triggers fire once per statement: twenty participations
+    added to one project by one INSERT log the project once."""
+    project = ProjectFactory()
+    people = PersonFactory.create_batch(20)
+    RecordChanged.objects.all().delete()
+    Participation.objects.bulk_create(
+        Participation(project=project, person=person, joined_on=project.start_date)
+        for person in people
+    )
+    assert list(RecordChanged.objects.values_list("kind", "source")) == [("project", project.pk)]
+    Participation.objects.filter(project=project).delete()
+    assert RecordChanged.objects.filter(source=project.pk).count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_full_refresh_leaves_the_months_readable_from_their_index():
+    """Outside a transaction (as the command runs), a full refresh vacuums
+    ProgrammeMonth: every page of it is marked all-visible, so that the reports
+    read it by an index-only scan."""
+    for _ in range(3):
+        ParticipationFactory()
+    call_command("refresh_reports", "--full", stdout=StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpages, relallvisible FROM pg_class WHERE relname = %s",
+            ["reports_programmemonth"],
+        )
+        pages, visible = cursor.fetchone()
+    assert pages > 0
+    assert visible == pages
