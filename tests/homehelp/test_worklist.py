@@ -201,6 +201,8 @@ def test_cases_overdue_as_long_keep_the_order_they_were_recorded_in(volunteer):
     Case.objects.filter(pk=cases[0].pk).update(status=Case.Status.SUSPENDED)
     Case.objects.filter(pk=cases[0].pk).update(status=Case.Status.ACTIVE)
     assert list(overdue()) == [case.pk for case in cases]
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:  # read as a large table is: the rows, then a sort
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")

@@ -368,16 +368,14 @@ def test_random_tables_with_row_totals_are_judged_exactly(seed):
                 assert (len(found[cell]) < 2) == (cell in told), (grid, marks)
 
 
-def test_a_large_table_is_protected_in_milliseconds():
-    import time
-
+def test_a_table_of_every_office_is_protected():
+    """A table the size of every office's (160 rows) is protected whole. (It used
+    to assert a time too: tests do not time, make bench does.)"""
     rng = random.Random(3)
     rows = [[rng.randint(0, 5), rng.choice([0, 1, 2, 3, 4, 6, 10, 20]),
              rng.choice([0, 1, 2, 5, 9]), rng.randint(0, 100)] for _ in range(160)]  # fmt: skip
     total = [sum(c) for c in zip(*rows, strict=True)]
-    started = time.perf_counter()
     protected = protect_table(rows, total, people=[1, 2], min_cell=3)
-    assert time.perf_counter() - started < 2
     assert protected.below > 0
     grid = [[r[1]] for r in rows] + [[total[1]]]
     assert exposed(grid, withhold(grid, min_cell=3), min_cell=3) == []
