@@ -278,6 +278,22 @@ def test_plain_fields_draw_widgets_as_djangos_templates_do(case, officer, office
         assert widget_html(field, "form-control") == django, name
 
 
+def test_a_fields_errors_and_help_are_where_its_aria_describedby_points(case, officer):
+    """A screen reader reads what a field's aria-describedby names: every id it
+    names is on the page, the errors' among them."""
+    from welfare.templatetags.fields import plain_field
+
+    form = visit_form(case, officer, "nobody at all")
+    form.data = {**form.data, "minutes": "x"}
+    assert not form.is_valid()
+    for name in ["volunteer", "minutes"]:
+        html = plain_field(form[name])
+        described = re.search(r'aria-describedby="([^"]+)"', html)[1].split()
+        assert f"{form[name].auto_id}_error" in described, name
+        for id_ in described:
+            assert f'id="{id_}"' in html, (name, id_)
+
+
 def test_the_volunteers_suggested_are_written_to_the_access_log(client, officer, office):
     """Typing a name is a search for someone: the people suggested are logged
     as a list's search is; an empty box suggests and logs nobody."""

@@ -114,6 +114,10 @@ def plain_field(field):
         '<div id="error_{}_{}" class="invalid-feedback d-block"><strong>{}</strong></div>',
         ((number, field.auto_id, error) for number, error in enumerate(field.errors, 1)),
     )
+    if errors:
+        # The id that Django's widget names in aria-describedby, so that a screen
+        # reader reads the errors with the field.
+        errors = format_html('<div id="{}_error">{}</div>', field.auto_id, errors)
     if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
         options = format_html_join(
             "",
