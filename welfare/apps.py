@@ -4,6 +4,7 @@ import openpyxl
 from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,11 +23,22 @@ class WelfareConfig(AppConfig):
         from welfare import audit, middleware, roles  # noqa: F401
 
 
+def secret_key():
+    """The signing key, or "" when unset (Django refuses to read an empty one)."""
+    try:
+        return settings.SECRET_KEY
+    except ImproperlyConfigured:
+        return ""
+
+
 def check_settings(app_configs, **kwargs):
     errors = []
     if not settings.DEBUG and not settings.ALLOWED_HOSTS:
         errors.append(checks.Error("ALLOWED_HOSTS is empty while DEBUG is off.", id="welfare.E001"))
-    if not settings.DEBUG and settings.SECRET_KEY.startswith("django-insecure"):
+    # An empty key is left to the servers, which refuse to start (welfare/wsgi.py),
+    # and to Django's own check --deploy (security.W009): commands that sign
+    # nothing, such as makemigrations --check, run without one.
+    if not settings.DEBUG and secret_key().startswith("django-insecure"):
         errors.append(checks.Error("SECRET_KEY is the development default.", id="welfare.E002"))
     if settings.BEHIND_PROXY and not settings.TRUSTED_PROXIES:
         errors.append(

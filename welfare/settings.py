@@ -14,11 +14,10 @@ if (BASE_DIR / ".env").exists():
 # --- Core -------------------------------------------------------------------
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for local development).")
-    SECRET_KEY = "django-insecure-development-only"
+# Without DEBUG and unset, the key stays empty, which Django refuses to use: a
+# server does not start (welfare/wsgi.py, asgi.py), check --deploy fails
+# (security.W009), and a command that signs nothing (makemigrations --check) runs.
+SECRET_KEY = env("SECRET_KEY", default="django-insecure-development-only" if DEBUG else "")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -68,9 +68,10 @@ def test_not_found_page_is_friendly(client, officer):
     assert "belongs to another office" in response.text
 
 
-def test_production_start_without_secret_key_fails():
+@pytest.mark.parametrize("server", ["welfare.wsgi", "welfare.asgi"])
+def test_production_start_without_secret_key_fails(server):
     result = subprocess.run(
-        [sys.executable, "-c", "import welfare.settings"],
+        [sys.executable, "-c", f"import {server}"],
         env={"DEBUG": "false", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
@@ -78,6 +79,19 @@ def test_production_start_without_secret_key_fails():
     )
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_a_command_that_signs_nothing_runs_without_secret_key():
+    """makemigrations --check on a fresh clone, with nothing set."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
