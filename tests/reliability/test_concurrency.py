@@ -14,6 +14,7 @@ from tests.factories import CaseFactory, ProjectFactory, VolunteerFactory
 from welfare.models import Person, Submission
 
 
+@pytest.mark.slow  # threads that commit, then a flush: seconds
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writers")
 @pytest.mark.django_db(transaction=True)
 def test_twenty_parallel_creations_of_one_new_mykad_make_one_person(officer):
@@ -43,6 +44,7 @@ def test_twenty_parallel_creations_of_one_new_mykad_make_one_person(officer):
     assert Participation.objects.filter(person__mykad="480315105557").count() == 20
 
 
+@pytest.mark.slow  # threads that commit, then a flush: seconds
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writers")
 @pytest.mark.django_db(transaction=True)
 def test_ten_parallel_sends_of_one_visit_page_record_one_visit(officer):

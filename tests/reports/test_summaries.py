@@ -427,6 +427,7 @@ def test_a_statement_logs_each_project_it_touches_once(db):
     assert RecordChanged.objects.filter(source=project.pk).count() == 2
 
 
+@pytest.mark.slow  # commits, vacuums, then a flush: seconds
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_a_full_refresh_leaves_the_months_readable_from_their_index():

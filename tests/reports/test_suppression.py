@@ -2,7 +2,6 @@
 tables can work out, found by brute force (every table that agrees with what
 is shown), never from the rule's own reasoning."""
 
-import itertools
 import random
 
 import pytest
@@ -52,16 +51,34 @@ def possible(grid, marks, min_cell=3, column_totals=True, row_totals=False, at_m
         range(min_cell, top + 1) if marks[c] == SECONDARY else range(small, min_cell) for c in cells
     ]
     found = {c: set() for c in cells}
-    known = lines(grid, column_totals, row_totals)
-    for combination in itertools.product(*ranges):
-        table = {**values, **dict(zip(cells, combination, strict=True))}
+
+    def holds(table, parts, total):
         if equal:
-            agrees = all(sum(table[p] for p in parts) == table[t] for parts, t in known)
-        else:
-            agrees = all(table[t] <= sum(table[p] for p in parts) for parts, t in known)
-        if agrees:
-            for cell, value in zip(cells, combination, strict=True):
-                found[cell].add(value)
+            return sum(table[p] for p in parts) == table[total]
+        return table[total] <= sum(table[p] for p in parts)
+
+    # Every combination of values is tried, but a line is checked as soon as its last
+    # withheld cell has a value, so that a combination that breaks it is left at once.
+    position = {cell: i for i, cell in enumerate(cells)}
+    complete_at = [[] for _ in cells]
+    for parts, total in lines(grid, column_totals, row_totals):
+        withheld = [position[p] for p in (*parts, total) if p in position]
+        if withheld:
+            complete_at[max(withheld)].append((parts, total))
+        elif not holds(values, parts, total):
+            return found  # no table agrees with what is shown
+
+    def extend(table, i):
+        if i == len(cells):
+            for cell in cells:
+                found[cell].add(table[cell])
+            return
+        for value in ranges[i]:
+            table[cells[i]] = value
+            if all(holds(table, parts, total) for parts, total in complete_at[i]):
+                extend(table, i + 1)
+
+    extend(dict(values), 0)
     return found
 
 

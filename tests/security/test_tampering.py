@@ -417,6 +417,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.slow  # every list with every hostile parameter: about ten seconds
 @pytest.mark.parametrize("url", [*LISTS, "/reports/projects-by-state/", "/reports/home-help/"])
 def test_hostile_parameters_never_500_nor_leak(signed_in, own, far, url):
     for params in HOSTILE:

@@ -68,6 +68,7 @@ def test_not_found_page_is_friendly(client, officer):
     assert "belongs to another office" in response.text
 
 
+@pytest.mark.slow  # a Python of its own
 @pytest.mark.parametrize("server", ["welfare.wsgi", "welfare.asgi"])
 def test_production_start_without_secret_key_fails(server):
     result = subprocess.run(
@@ -81,6 +82,7 @@ def test_production_start_without_secret_key_fails(server):
     assert "Set SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow  # a Python of its own
 def test_a_command_that_signs_nothing_runs_without_secret_key():
     """makemigrations --check on a fresh clone, with nothing set."""
     result = subprocess.run(
@@ -94,6 +96,7 @@ def test_a_command_that_signs_nothing_runs_without_secret_key():
     assert "No changes detected" in result.stdout
 
 
+@pytest.mark.slow  # a Python of its own
 def test_production_settings_pass_the_deploy_check(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",

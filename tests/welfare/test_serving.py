@@ -5,6 +5,7 @@ import runpy
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 CONFIG = str(settings.BASE_DIR / "gunicorn.conf.py")
@@ -43,6 +44,7 @@ def test_the_environment_overrides_them(monkeypatch):
     assert config["bind"] == "0.0.0.0:8080"
 
 
+@pytest.mark.slow  # starts gunicorn
 def test_gunicorn_accepts_the_file():
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     result = subprocess.run(
