@@ -6,6 +6,7 @@ import html
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from tests.factories import UserFactory
 from welfare.models import Office, Role, State
@@ -74,6 +75,9 @@ def _test_settings(settings):
     settings.OTP_REQUIRED_ROLES = []
     # The public statistics are kept in the process's cache: each test starts without.
     cache.clear()
+    # A request in Malay leaves Malay active in the thread (LocaleMiddleware does not
+    # put the language back): each test starts in the default language.
+    translation.deactivate()
 
 
 _migrated_data = []
