@@ -216,3 +216,37 @@ def test_waiting_for_a_volunteer_are_the_open_cases_without_one(office, voluntee
     CaseFactory(office=office, status=Case.Status.CLOSED, closed_on=TODAY, close_reason="moved")
     weekly_case(volunteer)  # assigned
     assert set(Case.objects.waiting_for_volunteer()) == {referred, active}
+
+
+def worklist_figures(response):
+    """{figure's id: the number shown on its card}."""
+    return {
+        name: int(count)
+        for name, count in re.findall(
+            r'id="([a-z-]+-count)"><span class="fs-3 fw-semibold">(\d+)</span>', response.text
+        )
+    }
+
+
+@pytest.mark.parametrize(("role", "offices"), [("officer", 1), ("state_officer", 2)])
+def test_the_worklist_counts_only_the_offices_the_user_reads(
+    client, request, office, neighbour_office, far_office, role, offices
+):
+    """Each office gets one of everything the cards count: a case overdue and
+    waiting, a volunteer over their caseload and quiet, an open concern."""
+    for each in (office, neighbour_office, far_office):
+        busy = VolunteerFactory(office=each, max_cases=1)
+        CaseFactory(office=each, volunteer=busy, opened_on=days_ago(100), visit_every_days=7)
+        CaseFactory(office=each, volunteer=busy, status=Case.Status.REFERRED)
+        CaseFactory(office=each, volunteer=None, status=Case.Status.REFERRED)
+        visited = CaseFactory(office=each, volunteer=VolunteerFactory(office=each))
+        VisitFactory(case=visited, volunteer=visited.volunteer, visited_on=TODAY, concern=True)
+    client.force_login(request.getfixturevalue(role))
+    figures = worklist_figures(client.get("/homehelp/"))
+    assert figures == {
+        "overdue-count": offices,
+        "concern-count": offices,
+        "waiting-count": offices,
+        "over-caseload-count": offices,
+        "quiet-count": offices,
+    }
