@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 
-from homehelp.models import Case, Volunteer
+from homehelp.models import Case, HeldVisit, Volunteer
 from homehelp.views import LimitedCountPaginator
 from tests.factories import CaseFactory, VisitFactory, VolunteerFactory
 
@@ -232,8 +232,9 @@ def worklist_figures(response):
 def test_the_worklist_counts_only_the_offices_the_user_reads(
     client, request, office, neighbour_office, far_office, role, offices
 ):
-    """Each office gets one of everything the cards count: a case overdue and
-    waiting, a volunteer over their caseload and quiet, an open concern."""
+    """Each office gets one of everything the cards count (a case overdue and
+    waiting, a volunteer over their caseload and quiet, an open concern) and a
+    visit held from a phone for the office to decide."""
     for each in (office, neighbour_office, far_office):
         busy = VolunteerFactory(office=each, max_cases=1)
         CaseFactory(office=each, volunteer=busy, opened_on=days_ago(100), visit_every_days=7)
@@ -241,8 +242,13 @@ def test_the_worklist_counts_only_the_offices_the_user_reads(
         CaseFactory(office=each, volunteer=None, status=Case.Status.REFERRED)
         visited = CaseFactory(office=each, volunteer=VolunteerFactory(office=each))
         VisitFactory(case=visited, volunteer=visited.volunteer, visited_on=TODAY, concern=True)
+        HeldVisit.objects.create(
+            case=visited, volunteer=visited.volunteer, visited_on=TODAY, minutes=30
+        )
     client.force_login(request.getfixturevalue(role))
-    figures = worklist_figures(client.get("/homehelp/"))
+    response = client.get("/homehelp/")
+    assert response.text.count("/homehelp/visits/held/") == offices
+    figures = worklist_figures(response)
     assert figures == {
         "overdue-count": offices,
         "concern-count": offices,
