@@ -5,6 +5,7 @@ import pytest
 
 from homehelp.models import Visit
 from tests.conftest import READ_ONLY
+from tests.factories import OrganizationFactory
 
 READERS = {
     # role -> offices whose records it may read
@@ -91,12 +92,15 @@ def test_every_signed_in_user_reads_organisations(client, request, records, role
     [("officer", 200), ("administrator", 200), ("state_officer", 403), ("hq", 403),
      ("no_role_user", 403)],
 )  # fmt: skip
-def test_only_district_officers_and_administrators_add_records(client, request, role, expected):
+def test_only_district_officers_and_administrators_add_records(client, db, request, role, expected):
+    national = OrganizationFactory()  # every office's volunteers may belong to it
     client.force_login(request.getfixturevalue(role))
     for url in [
         "/homehelp/organisations/new/",
         "/homehelp/volunteers/new/",
         "/homehelp/cases/new/",
+        "/homehelp/cases/import/",
+        f"/homehelp/organisations/{national.pk}/volunteers/import/",
     ]:
         assert client.get(url).status_code == expected, url
 

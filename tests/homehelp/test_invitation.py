@@ -37,6 +37,18 @@ def test_officer_invites_a_volunteer_with_a_link_and_a_qr_code(client, officer, 
     assert volunteer.person.mykad not in response.text
 
 
+@pytest.mark.parametrize("role", ["state_officer", "hq"])
+def test_a_read_only_role_cannot_invite_a_volunteer(client, request, volunteer, role):
+    """State officers and HQ see the volunteer but keep no records: no account
+    and no link are made for them."""
+    client.force_login(request.getfixturevalue(role))
+    response = client.post(f"/homehelp/volunteers/{volunteer.pk}/invite/", {"email": "a@b.my"})
+    assert response.status_code == 403
+    assert "/homehelp/join/" not in response.text
+    volunteer.refresh_from_db()
+    assert volunteer.user is None
+
+
 def test_the_volunteer_sets_a_password_and_lands_on_the_phone_page(client, officer, volunteer):
     client.force_login(officer)
     link = invite(client, volunteer)
