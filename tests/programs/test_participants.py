@@ -65,7 +65,7 @@ def stranger(far_office):
 # --- who may open each page ---------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["participant-add", "activity-add"])
+@pytest.mark.parametrize("name", ["participant-add", "activity-add", "participant-import"])
 @pytest.mark.parametrize("cast,status", WRITERS.items())
 def test_project_write_pages_by_role(client, request, project, name, cast, status):
     client.force_login(request.getfixturevalue(cast))
