@@ -582,6 +582,17 @@ def test_the_header_search_finds_a_person_by_every_word_in_any_order(
     assert logged(officer, object_type="search: people").exists()
 
 
+def test_the_header_search_finds_by_name_only_the_people_of_records_in_scope(
+    client, officer, office, far_office
+):
+    own = PersonFactory(office=office, name="Ramlah binti Yusof")
+    PersonFactory(office=far_office, name="Ramlah binti Ahmad")
+    client.force_login(officer)
+    response = client.get(reverse("search"), {"q": "ramlah"})
+    assert [p.pk for p in response.context["page_obj"]] == [own.pk]
+    assert "Ramlah binti Ahmad" not in response.text
+
+
 def test_the_header_search_follows_the_person_policy(client, state_officer, stranger, past_case):
     client.force_login(state_officer)
     response = client.get(reverse("search"), {"q": stranger.mykad[-4:]})
