@@ -413,6 +413,27 @@ def test_a_district_officer_cannot_break_glass(client, officer, stranger, past_c
     assert not AccessLog.objects.filter(action=AccessLog.Action.REVEAL).exists()
 
 
+def test_a_person_outside_the_state_officers_scope_is_not_found_to_reveal(
+    client, state_officer, stranger
+):
+    """The stranger has records in Kelantan only: for Selangor's state officer
+    there is no such person, so that the break-glass reaches only their state."""
+    client.force_login(state_officer)
+    url = reverse("person-reveal", args=[stranger.pk])
+    response = client.post(url, {"reason": "Ministerial query 12/2026 on duplicates"})
+    assert response.status_code == 404
+    assert stranger.formatted_mykad not in response.text
+    assert not AccessLog.objects.filter(action=AccessLog.Action.REVEAL).exists()
+
+
+def test_a_person_outside_the_officers_scope_is_not_found_to_take_over(client, officer, stranger):
+    client.force_login(officer)
+    response = client.post(reverse("person-take-over", args=[stranger.pk]))
+    assert response.status_code == 404  # not 403, which would say the person exists
+    stranger.refresh_from_db()
+    assert stranger.office.code == "PKMD-0302"
+
+
 # --- One MyKad field, one person form --------------------------------------------
 
 
