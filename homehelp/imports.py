@@ -1,7 +1,7 @@
 """Import of volunteers and of home-help clients with their cases from a
 spreadsheet (see welfare/imports.py)."""
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from homehelp.forms import CaseCreateForm, VolunteerCreateForm
@@ -103,6 +103,8 @@ class CaseRowForm(ImportRowForm, CaseCreateForm):
                 "invalid_choice": _("Unknown constituency: give its code (e.g. P.104) or its name.")
             },
         )
+        # The database's range (homehelp_case_visit_every_days_range), as for max_cases.
+        self.fields["visit_every_days"].validators += [MinValueValidator(1), MaxValueValidator(366)]
 
     def has_other_open_case(self, client):
         return client.pk in self.open_case_clients

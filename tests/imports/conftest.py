@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -73,3 +74,13 @@ def far_project(far_office):
 @pytest.fixture
 def organization(db):
     return OrganizationFactory(name="Persatuan Warga Emas Petaling")
+
+
+def rows_listed(response):
+    """(row, person, will be) for each row of the preview's table of rows, as shown."""
+    table = response.text.split('id="import-rows"', 1)[1].split("</table>", 1)[0]
+    listed = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S):
+        cells = [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]  # fmt: skip
+        listed.append((cells[0], cells[1], cells[3]))
+    return listed

@@ -121,6 +121,10 @@ def test_people_already_in_the_project_are_skipped_when_asked(client, officer, p
     page = response.text
     assert "Imported 2 rows: 2 new people, 0 already recorded." in page
     assert "1 person already there was skipped." in page
+    assert [str(m) for m in response.context["messages"]] == [
+        "1 person already there was skipped.",
+        "Imported 2 rows: 2 new people, 0 already recorded.",
+    ]
 
 
 def test_without_the_option_nothing_is_skipped_at_confirmation(client, officer, project):
@@ -129,3 +133,55 @@ def test_without_the_option_nothing_is_skipped_at_confirmation(client, officer, 
     preview = client.post(import_url(project), {"file": csv_file([PARTICIPANT_HEADINGS, *participant_rows(2)])})  # fmt: skip
     assert confirm(client, import_url(project), preview).status_code == 302
     assert Participation.objects.filter(project=project).count() == 2
+
+
+def test_every_skipped_and_every_reused_row_is_counted(client, officer, project):
+    enrolled = [
+        PersonFactory(office=project.office, mykad=make_mykad(900 + n), name=f"Sudah Ada {n}")
+        for n in range(2)
+    ]
+    for person in enrolled:
+        ParticipationFactory(project=project, person=person)
+    recorded = [PersonFactory(office=project.office, mykad=make_mykad(950 + n)) for n in range(2)]
+    rows = [
+        [person.mykad, person.name, "community", "2025-01-15"] for person in enrolled + recorded
+    ]
+    client.force_login(officer)
+
+    preview = client.post(
+        import_url(project),
+        {
+            "file": csv_file([PARTICIPANT_HEADINGS, *rows, *participant_rows(1)]),
+            "skip_existing": "on",
+        },
+    )
+
+    summary = " ".join(preview.text.split('id="import-summary"', 1)[1].split("</p>", 1)[0].split())
+    assert "1 new person, 2 already recorded; 2 already there: skipped." in summary
+    assert (preview.context["skipped_count"], preview.context["reused_count"]) == (2, 2)
+    response = client.post(
+        import_url(project),
+        {"token": preview.context["token"], "skip_existing": "on", "skipped": "2"},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "2 people already there were skipped.",
+        "Imported 3 rows: 1 new people, 2 already recorded.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sent", [{"skip_existing": "on"}, {"skipped": "2"}], ids=["no count", "no option"]
+)
+def test_the_count_of_skipped_people_needs_the_option_and_a_number(client, officer, project, sent):
+    client.force_login(officer)
+    preview = client.post(
+        import_url(project),
+        {"file": csv_file([PARTICIPANT_HEADINGS, *participant_rows(1)]), **sent},
+    )
+    response = client.post(
+        import_url(project), {"token": preview.context["token"], **sent}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "Imported 1 rows: 1 new people, 0 already recorded."
+    ]

@@ -189,3 +189,40 @@ def test_case_import_reuses_a_recorded_person(client, officer):
     confirm(client, CASE_URL, preview)
     assert Case.objects.get().client == person
     assert Person.objects.count() == 1
+
+
+def test_administrator_names_the_office_of_each_volunteer(
+    client, administrator, office, organization
+):
+    client.force_login(administrator)
+    rows = [[*VOLUNTEER_HEADINGS, "Pejabat"], volunteer_row(1, office=office.code),
+            volunteer_row(2, office="")]  # fmt: skip
+    preview = upload(client, volunteer_url(organization), csv_file(rows))
+    assert errors_of(preview) == [(3, "Office", "Give the office (code or name).")]
+    rows.pop()
+    confirm(client, volunteer_url(organization), upload(client, volunteer_url(organization), csv_file(rows)))  # fmt: skip
+    volunteer = Volunteer.objects.get()
+    assert (volunteer.office, volunteer.person.office) == (office, office)
+
+
+def test_a_constituency_is_found_by_its_code_its_name_or_both(client, officer):
+    client.force_login(officer)
+    rows = [CASE_HEADINGS, case_row(1, constituency="p104"), case_row(2, constituency="Subang"),
+            case_row(3, constituency="P.104 Subang")]  # fmt: skip
+    preview = upload(client, CASE_URL, csv_file(rows))
+    assert errors_of(preview) == []
+    confirm(client, CASE_URL, preview)
+    assert list(Case.objects.values_list("constituency__code", flat=True)) == ["P.104"] * 3
+
+
+def test_a_visit_frequency_outside_1_to_366_days_is_an_error_of_its_row(client, officer):
+    """The database refuses it (homehelp_case_visit_every_days_range): the
+    preview once said such a file was correct, and its confirmation failed."""
+    client.force_login(officer)
+    rows = [[*CASE_HEADINGS, "Visit every (days)"], [*case_row(1), "0"], [*case_row(2), "367"],
+            [*case_row(3), "366"]]  # fmt: skip
+    preview = upload(client, CASE_URL, csv_file(rows))
+    assert errors_of(preview) == [
+        (2, "Visit every (days)", "Ensure this value is greater than or equal to 1."),
+        (3, "Visit every (days)", "Ensure this value is less than or equal to 366."),
+    ]

@@ -19,12 +19,13 @@ from openpyxl import Workbook
 from tests.factories import make_mykad
 from tests.imports.conftest import (
     PARTICIPANT_HEADINGS,
+    confirm,
     csv_file,
     errors_of,
     participant_rows,
     upload,
 )
-from welfare.imports import MAX_CELLS, read_table
+from welfare.imports import MAX_CELLS, ImportFileError, read_table
 from welfare.models import Person, StagedImport
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -95,12 +96,14 @@ def refused(client, officer, project, caplog):
     client.force_login(officer)
     caplog.set_level(logging.INFO)
 
-    def check(file, message):
+    def check(file, message, *, exact=False):
         started = time.perf_counter()
         response = upload(client, import_url(project), file)
         seconds = time.perf_counter() - started
         assert response.status_code == 200
         assert message in " ".join(response.context["form"].errors["file"])
+        if exact:
+            assert response.context["form"].errors["file"] == [message]
         assert "token" not in response.context
         assert not Person.objects.exists()
         assert not StagedImport.objects.exists()
@@ -394,3 +397,214 @@ def test_the_largest_valid_workbook_is_read_within_100_mb(tmp_path, capsys):
         )
     assert figures["rows"] == 20_000
     assert figures["growth_mb"] < 100
+
+
+# --- The bounds of a workbook, exactly ----------------------------------------------
+
+NOT_A_WORKBOOK = "The file could not be read as an Excel (.xlsx) file."
+TOO_LARGE = (
+    "The workbook would unpack to more than an import needs; copy the rows to import "
+    "into a new workbook and upload that."
+)
+
+
+def unpacked_sizes(content):
+    """(every member, the shared strings, the parts read whole), as the zip declares them."""
+    infos = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    strings = sum(i.file_size for i in infos if i.filename == "xl/sharedStrings.xml")
+    whole = sum(
+        i.file_size
+        for i in infos
+        if i.filename.endswith((".xml", ".rels"))
+        and not i.filename.startswith("xl/worksheets/")
+        and i.filename != "xl/sharedStrings.xml"
+    )
+    return sum(i.file_size for i in infos), strings, whole
+
+
+def workbook_with_shared_strings():
+    """A workbook of the usual rows (inline strings, as openpyxl writes them) and a
+    shared-strings part, as Excel writes one."""
+    content_types = zipfile.ZipFile(io.BytesIO(workbook_bytes())).read("[Content_Types].xml")
+    content_types = content_types.replace(
+        b"</Types>",
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS_TYPE}"/>'
+        "</Types>".encode(),
+    )
+    strings = f'<sst xmlns="{MAIN}"><si><t>Siti</t></si></sst>'.encode()
+    parts = {"xl/sharedStrings.xml": strings, "[Content_Types].xml": content_types}
+    return crafted_xlsx(parts).read()
+
+
+def set_workbook_bounds(monkeypatch, settings, unpacked, strings, whole):
+    settings.IMPORT_MAX_UNPACKED_BYTES = unpacked
+    monkeypatch.setattr("welfare.imports.XLSX_MAX_STRINGS_BYTES", strings)
+    monkeypatch.setattr("welfare.imports.XLSX_MAX_WHOLE_PARTS_BYTES", whole)
+
+
+def test_a_workbook_at_every_bound_exactly_is_read(client, officer, project, monkeypatch, settings):
+    content = workbook_with_shared_strings()
+    set_workbook_bounds(monkeypatch, settings, *unpacked_sizes(content))
+    client.force_login(officer)
+    response = upload(client, import_url(project), SimpleUploadedFile("people.xlsx", content))
+    assert errors_of(response) == [] and response.context["new_count"] == 1
+
+
+@pytest.mark.parametrize("bound", range(3), ids=["unpacked", "shared strings", "parts read whole"])
+def test_a_workbook_one_byte_over_a_bound_is_refused(refused, caplog, monkeypatch, settings, bound):
+    content = workbook_with_shared_strings()
+    sizes = unpacked_sizes(content)
+    assert all(sizes)
+    set_workbook_bounds(monkeypatch, settings, *[s - (n == bound) for n, s in enumerate(sizes)])
+    refused(SimpleUploadedFile("people.xlsx", content), TOO_LARGE, exact=True)
+    assert caplog.messages == [
+        "Import: refused .xlsx 'people.xlsx': unpacks to {} bytes (shared strings {}, "
+        "parts read whole {})".format(*sizes)
+    ]
+
+
+def test_a_workbook_of_as_many_members_as_allowed_is_read(client, officer, project):
+    members = len(zipfile.ZipFile(io.BytesIO(workbook_bytes())).namelist())
+    parts = {f"xl/extra/part{n}.xml": b"<x/>" for n in range(200 - members)}
+    client.force_login(officer)
+    response = upload(client, import_url(project), crafted_xlsx(parts))
+    assert errors_of(response) == [] and response.context["new_count"] == 1
+
+
+def test_too_many_members_are_refused_with_their_number_logged(refused, caplog):
+    file = crafted_xlsx({f"xl/extra/part{n}.xml": b"<x/>" for n in range(250)})
+    members = len(zipfile.ZipFile(file).namelist())
+    refused(file, TOO_LARGE, exact=True)
+    assert caplog.messages == [f"Import: refused .xlsx 'people.xlsx': {members} members"]
+
+
+def test_an_unexpected_member_is_refused_and_logged(refused, caplog):
+    refused(crafted_xlsx({"xl/evil.exe": b"MZ"}), NOT_A_WORKBOOK, exact=True)
+    assert caplog.messages == [
+        "Import: refused .xlsx 'people.xlsx': unexpected member 'xl/evil.exe'"
+    ]
+
+
+def rewritten(file, compress_type=zipfile.ZIP_DEFLATED, comment=b"", extra=None):
+    """The workbook's members again, with another compression or comment, and extra members."""
+    original = zipfile.ZipFile(file)
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w", compress_type) as archive:
+        for member in original.namelist():
+            archive.writestr(member, original.read(member))
+        for member, data in (extra or {}).items():
+            archive.writestr(member, data, zipfile.ZIP_STORED)
+        archive.comment = comment
+    return content.getvalue()
+
+
+def test_a_member_of_unusual_compression_is_refused(refused, caplog):
+    content = rewritten(crafted_xlsx({}), zipfile.ZIP_LZMA)  # zipfile reads it; Excel writes none
+    refused(SimpleUploadedFile("people.xlsx", content), NOT_A_WORKBOOK, exact=True)
+    assert caplog.messages[0].startswith(
+        "Import: refused .xlsx 'people.xlsx': encrypted or unusual compression in "
+    )
+
+
+def test_an_encrypted_member_is_refused_before_it_is_opened(refused, caplog):
+    content = bytearray(rewritten(crafted_xlsx({})))
+    entry = content.find(b"PK\x01\x02")  # the first member's entry in the directory
+    content[entry + 8] |= 0x1  # its flags: encrypted
+    refused(SimpleUploadedFile("people.xlsx", bytes(content)), NOT_A_WORKBOOK, exact=True)
+    assert caplog.messages[0].startswith(
+        "Import: refused .xlsx 'people.xlsx': encrypted or unusual compression in "
+    )
+
+
+def test_a_workbook_with_the_longest_comment_is_read(client, officer, project):
+    content = rewritten(crafted_xlsx({}), comment=b"c" * 65535)
+    client.force_login(officer)
+    response = upload(client, import_url(project), SimpleUploadedFile("people.xlsx", content))
+    assert errors_of(response) == [] and response.context["new_count"] == 1
+
+
+def test_a_member_holding_the_bytes_of_an_end_record_does_not_change_the_count(
+    client, officer, project
+):
+    fake_end = b"PK\x05\x06" + b"\x00" * 6 + b"\xff\xff" + b"\x00" * 10  # 65,535 members
+    content = rewritten(crafted_xlsx({}), extra={"xl/media/image1.png": fake_end})
+    client.force_login(officer)
+    response = upload(client, import_url(project), SimpleUploadedFile("people.xlsx", content))
+    assert errors_of(response) == [] and response.context["new_count"] == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"this is not a zip file at all, only text",
+     b"x" * 100 + b"PK\x05\x06\x00\x00",  # an end record cut short
+     b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00\x2e\x00\x00\x00\x00\x00\x00\x00\x00\x00",  # no directory
+     ],
+    ids=["text", "truncated-end-record", "bad-directory"],
+)  # fmt: skip
+def test_files_named_xlsx_that_are_no_zip(refused, content):
+    refused(SimpleUploadedFile("people.xlsx", content), NOT_A_WORKBOOK, exact=True)
+
+
+def test_a_damaged_part_is_refused_and_logged_with_what_went_wrong(refused, caplog):
+    refused(crafted_xlsx({"[Content_Types].xml": b"not xml at all"}), NOT_A_WORKBOOK, exact=True)
+    [message] = caplog.messages
+    assert (
+        message
+        == "Import: unreadable .xlsx 'people.xlsx': ParseError: syntax error: line 1, column 0"
+    )
+
+
+def inline_cell(reference, value):
+    return b'<c r="%s" t="inlineStr"><is><t>%s</t></is></c>' % (reference.encode(), value.encode())
+
+
+def test_a_formula_is_imported_as_the_value_excel_computed(client, officer, project):
+    """Not as its text: the name is a formula whose value Excel kept with it."""
+    headings = b"".join(
+        inline_cell(f"{column_name(c)}1", h) for c, h in enumerate(PARTICIPANT_HEADINGS, 1)
+    )
+    row = (
+        inline_cell("A2", make_mykad(1))
+        + b'<c r="B2" t="str"><f>PROPER("siti")</f><v>Siti</v></c>'
+        + inline_cell("C2", "community")
+        + inline_cell("D2", "2025-01-15")
+    )  # fmt: skip
+    sheet = sheet_xml(b'<row r="1">%s</row><row r="2">%s</row>' % (headings, row))
+    client.force_login(officer)
+    preview = upload(client, import_url(project), crafted_xlsx({"xl/worksheets/sheet1.xml": sheet}))
+    assert errors_of(preview) == []
+    confirm(client, import_url(project), preview)
+    assert Person.objects.get().name == "Siti"
+
+
+def test_a_csv_line_is_refused_one_character_beyond_thirty_full_cells():
+    """The bound on a physical line, before the csv module splits it: 30 quoted
+    cells of 5,000 characters with their commas and line end, and not one more."""
+    full = '"' + "x" * 5000 + '"'
+    heading = ",".join(f"h{n}" for n in range(30)) + "\n"
+    widest = ",".join([full] * 30) + "\n"
+    assert len(widest) == 30 * 5003
+    assert len(read_table(csv_bytes(heading + widest))) == 2
+    longer = ",".join([full] * 29 + ['"' + "x" * 4998 + '"', '""']) + "\n"
+    assert len(longer) == 30 * 5003 + 1
+    with pytest.raises(ImportFileError) as refusal:
+        read_table(csv_bytes(heading + longer))
+    assert str(refusal.value) == "Row 2 has a cell longer than 5,000 characters."
+
+
+def test_a_line_break_inside_a_quoted_csv_cell_is_kept_as_written():
+    file = csv_bytes(
+        'MyKad,Name,Address\r\n1,A,"No. 1\r\nJalan Mawar"\r\n2,B,"Lot 2\nJalan Kenanga"\r\n'
+    )
+    assert read_table(file)[1:] == [
+        (2, ["1", "A", "No. 1\r\nJalan Mawar"]),
+        (3, ["2", "B", "Lot 2\nJalan Kenanga"]),
+    ]
+
+
+def test_a_zip_whose_end_record_claims_65535_members_is_refused(refused):
+    """0xFFFF is zip64's mark, which no workbook of an import needs: refused as too many."""
+    content = bytearray(rewritten(crafted_xlsx({})))
+    end = content.rfind(b"PK\x05\x06")
+    content[end + 8 : end + 12] = b"\xff\xff\xff\xff"  # members on this disk, and in all
+    refused(SimpleUploadedFile("people.xlsx", bytes(content)), TOO_LARGE, exact=True)

@@ -326,3 +326,57 @@ def test_imported_rows_keep_the_address_they_came_from_in_their_history(client, 
     client.post(import_url(project), {"token": preview.context["token"]}, REMOTE_ADDR="10.1.2.3")
     assert set(Participation.history.values_list("ip_address", flat=True)) == {"10.1.2.3"}
     assert set(Person.history.values_list("ip_address", flat=True)) == {"10.1.2.3"}
+
+
+def test_without_a_mykad_the_same_name_and_date_of_birth_is_the_same_person(
+    client, officer, project
+):
+    client.force_login(officer)
+    rows = [
+        ["No. MyKad", "Nama", "Tarikh lahir", "Kumpulan sasaran", "Tarikh sertai"],
+        ["", "Ah Kow", "03/04/1955", "client", "15/01/2025"],
+        ["", "ah kow", "03/04/1955", "client", "15/01/2025"],
+        ["", "Ah Kow", "04/04/1955", "client", "15/01/2025"],  # another Ah Kow
+    ]
+    preview = upload(client, import_url(project), csv_file(rows))
+    assert errors_of(preview) == [(3, "Name", "The same person is already in row 2 of this file.")]
+
+    del rows[2]
+    confirm(client, import_url(project), upload(client, import_url(project), csv_file(rows)))
+    assert sorted(project.participations.values_list("person__date_of_birth", flat=True)) == [
+        date(1955, 4, 3),
+        date(1955, 4, 4),
+    ]
+
+
+def test_the_file_message_names_every_unknown_and_every_missing_column(client, officer, project):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(officer)
+    file = SimpleUploadedFile("people.csv", b"MyKad,Umur,Warna\n1,3,x\n")
+    response = upload(client, import_url(project), file)
+    assert response.context["form"].errors["file"] == [
+        "Unknown column heading(s): “Umur”, “Warna”. The template shows the headings to use. "
+        "Missing column(s): Target group, Joined on."
+    ]
+
+
+def test_a_column_without_heading_is_passed_over(client, officer, project):
+    client.force_login(officer)
+    [row] = participant_rows(1)
+    rows = [["MyKad", "", *PARTICIPANT_HEADINGS[1:]], [row[0], "a note", *row[1:]]]
+    preview = upload(client, import_url(project), csv_file(rows))
+    assert errors_of(preview) == [] and preview.context["new_count"] == 1
+
+
+def test_the_import_page_names_the_import_and_links_back_and_to_the_templates(
+    client, officer, project
+):
+    client.force_login(officer)
+    page = client.get(import_url(project)).text
+    assert "<h1>Import participants</h1>" in page
+    assert f'href="{project.get_absolute_url()}">{project.name}</a>' in page
+    for file_format in ("csv", "xlsx"):
+        assert (
+            f'href="{reverse("programs:participant-import-template", args=[file_format])}"' in page
+        )
