@@ -8,7 +8,7 @@ import pytest
 
 from homehelp.models import Case
 from tests.factories import CaseFactory, UserFactory, VisitFactory
-from welfare.models import Role
+from welfare.models import Office, Role
 
 
 def months_ago(n):
@@ -91,3 +91,73 @@ def test_home_queries_do_not_grow_with_rows(
     with django_assert_num_queries(8):
         assert client.get("/").status_code == 200
     assert Case.objects.count() == rows
+
+
+def test_the_cards_say_this_month_last_month_and_the_twelve_months_to_it(
+    client, hq, state_officer, officer, office, visits, refresh
+):
+    """Petaling: 3 visits last month against 2 a year before; one more twelve
+    months ago, the first of the twelve months to last month: 4 against 2; the
+    nation adds Kota Bharu's visit of two months ago (an hour): 5 against 2.
+    Petaling's visits are half an hour; one client a month."""
+    VisitFactory(case__office=office, visited_on=months_ago(12), minutes=30)
+    refresh()
+    this, last = f"{date.today():%B}", f"{months_ago(1):%B}"
+    same = "the same as a year before"
+    for user, url, twelve, hours, hours_change in [(hq, "/", 5, "3", "+200%"),
+                                                   (state_officer, "/", 4, "2", "+100%"),
+                                                   (officer, "/homehelp/", 4, "2", "+100%")]:  # fmt: skip
+        change = {5: "+150%", 4: "+100%"}[twelve]
+        client.force_login(user)
+        page = client.get(url).text
+        assert card(page, "Visits") == (
+            f"1 in {this} so far 3 in {last} · ▲ +50% on a year before"
+            f" {twelve} in the 12 months to it · ▲ {change} on a year before"
+        ), user
+        assert card(page, "Hours of visits") == (
+            f"0.5 in {this} so far 1.5 in {last} · ▲ +50% on a year before"
+            f" {hours} in the 12 months to it · ▲ {hours_change} on a year before"
+        ), user
+        assert card(page, "Clients visited") == f"1 in {this} so far 1 in {last} · {same}", user
+
+
+def follow_up_rows(page):
+    """The offices to follow up: name, overdue, open concerns, active, waiting, link."""
+    table = page.split("Offices to follow up")[1].split("</tbody>")[0]
+    rows = []
+    for row in table.split("<tr>")[2:]:
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in row.split("<td")[1:]]
+        link = re.search(r'href="([^"]+)"', row).group(1)
+        rows.append((*[c.split(">", 1)[1] for c in cells[:5]], link))
+    return rows
+
+
+def test_offices_to_follow_up_most_overdue_then_most_concerns_then_by_name(
+    client, hq, state_officer, office, neighbour_office, refresh
+):
+    """Petaling: two cases overdue; Gombak: an open concern only, on a case just
+    visited; eleven other offices one case overdue each, one of them also with a
+    concern."""
+    CaseFactory.create_batch(2, office=office, opened_on=months_ago(3))
+    just_visited = CaseFactory(office=neighbour_office, opened_on=months_ago(3),
+                               visit_every_days=366)  # fmt: skip
+    VisitFactory(case=just_visited, visited_on=date.today(), concern=True)
+    others = list(Office.objects.exclude(state=office.state).order_by("name")[:11])
+    for other in others:
+        CaseFactory(office=other, opened_on=months_ago(3))
+    VisitFactory(case=others[-1].cases.get(), visited_on=months_ago(2), concern=True)
+    refresh()
+    client.force_login(hq)
+    rows = follow_up_rows(client.get("/").text)
+    monthly = "/reports/monthly/?office="
+    assert rows[:3] == [
+        ("PKMD Petaling", "2", "0", "2", "2", f"{monthly}PKMD-1005"),
+        (others[-1].name, "1", "1", "1", "1", f"{monthly}{others[-1].code}"),
+        (others[0].name, "1", "0", "1", "1", f"{monthly}{others[0].code}"),
+    ]
+    assert [row[0] for row in rows] == [office.name, *(o.name for o in [others[-1], *others[:8]])]
+    client.force_login(state_officer)
+    assert follow_up_rows(client.get("/").text) == [
+        ("PKMD Petaling", "2", "0", "2", "2", f"{monthly}PKMD-1005"),
+        ("PKMD Gombak", "0", "1", "1", "1", f"{monthly}PKMD-1001"),
+    ]

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from programs.models import Participation
+from reports import figures
 from tests.factories import (
     CaseFactory,
     OrganizationFactory,
@@ -317,3 +318,135 @@ def test_drill_down_queries_do_not_grow_with_rows(
             client.get("/reports/constituencies/", {"year": 2024, "state": "MY-10"}).status_code
             == 200
         )
+
+
+def test_districts_count_the_offices_projects_of_the_type_to_the_date_and_people_once(
+    client, officer, office, neighbour_office, refresh
+):
+    """Two economic projects of the district with the same person, a social one,
+    one starting after the date; a project of the office next door."""
+    district = office.districts.get()
+    person = PersonFactory()
+    for _ in range(2):
+        project = ProjectFactory(office=office, district=district, project_type="economic",
+                                 start_date=date(2012, 10, 1))  # fmt: skip
+        ParticipationFactory(project=project, person=person, joined_on=date(2012, 10, 2))
+    ProjectFactory(office=office, district=district, project_type="social_education",
+                   start_date=date(2012, 9, 1))  # fmt: skip
+    ProjectFactory(office=office, district=district, start_date=date(2012, 11, 1))
+    ProjectFactory(office=neighbour_office, start_date=date(2012, 9, 1))
+    refresh()
+    client.force_login(officer)
+    url = "/reports/projects-by-district/"
+
+    def table(**filters):
+        params = {"office": office.code, "as_of": AS_OF, "format": "csv", **filters}
+        return [tuple(r.values()) for r in read_csv(client.get(url, params))]
+
+    assert table() == [(district.name, "3", "2", "1"), ("TOTAL", "3", "2", "1")]
+    assert table(type="economic") == [(district.name, "2", "2", "1"), ("TOTAL", "2", "2", "1")]
+
+
+def test_projects_of_a_type_by_office_count_that_type_in_the_rows_and_the_total(
+    client, hq, officer, office, far_office, refresh
+):
+    """Petaling: a social project of October (the month of the date) and an
+    economic one of September; Kota Bharu (another state): two social projects
+    of October."""
+    project = ProjectFactory(office=office, project_type="social_education",
+                             start_date=date(2012, 10, 1))  # fmt: skip
+    ParticipationFactory(project=project, joined_on=date(2012, 10, 1))
+    ProjectFactory(office=office, project_type="economic", start_date=date(2012, 9, 1))
+    ProjectFactory.create_batch(2, office=far_office, project_type="social_education",
+                                start_date=date(2012, 10, 2))  # fmt: skip
+    refresh()
+    params = {"as_of": AS_OF, "type": "social_education", "format": "csv"}
+    for user, place in [(hq, {"state": "MY-10"}), (officer, {})]:
+        client.force_login(user)
+        rows = read_csv(client.get(BY_OFFICE, {**params, **place}))
+        by_code = {r["office_code"]: r for r in rows}
+        assert (by_code["PKMD-1005"]["projects"], by_code["PKMD-1005"]["participants"]) == (
+            "1", "1",
+        )  # fmt: skip
+        assert (by_code["TOTAL"]["projects"], by_code["TOTAL"]["persons"]) == ("1", "1"), user
+
+
+def test_an_office_or_a_state_with_nothing_yet_totals_zeros(client, hq, officer, programme):
+    before = {"as_of": date(2011, 1, 1), "format": "csv"}
+    zeros = {"projects": "0", "participants": "0", "persons": "0"}
+    for user, place in [(hq, {"state": "MY-10"}), (officer, {})]:
+        client.force_login(user)
+        rows = read_csv(client.get(BY_OFFICE, {**before, **place}))
+        assert rows[-1] == {"office_code": "TOTAL", "office_name": "TOTAL", **zeros}, user
+
+
+def home_help_total(page):
+    """The TOTAL row of a table of home help: clients, volunteers, visits, minutes."""
+    total = page.split("<tfoot")[1].split("</tfoot>")[0]
+    return [cell.split("<")[0] for cell in total.split('class="num">')[1:5]]
+
+
+def test_home_help_of_one_office_totals_that_office(client, officer, home_help):
+    client.force_login(officer)
+    page = client.get(HOME_HELP_BY_OFFICE, {"year": 2024}).text
+    assert home_help_total(page) == ["1", "1", "1", "30"]
+    assert home_help_total(client.get(HOME_HELP_BY_OFFICE, {"year": 2022}).text) == ["0"] * 4
+
+
+def test_home_help_by_office_with_nothing_to_count_totals_zeros(
+    client, hq, far_state_officer, home_help
+):
+    client.force_login(hq)
+    page = client.get(HOME_HELP_BY_OFFICE, {"year": 2022, "state": "MY-10"}).text
+    assert home_help_total(page) == ["0"] * 4
+    # A state officer asking for another state reads no office of it.
+    client.force_login(far_state_officer)
+    page = client.get(HOME_HELP_BY_OFFICE, {"year": 2024, "state": "MY-10"}).text
+    assert home_help_total(page) == ["0"] * 4
+
+
+def test_home_help_by_office_of_a_client_type_counts_its_visits_only(
+    client, hq, officer, office, refresh
+):
+    VisitFactory(case__office=office, visited_on=date(2024, 3, 1), minutes=30)
+    oku = CaseFactory(office=office, client_type="oku", oku_card_number="OKU1")
+    VisitFactory(case=oku, visited_on=date(2024, 3, 2), minutes=45)
+    refresh()
+    params = {"year": 2024, "client_type": "oku"}
+    for user, place in [(hq, {"state": "MY-10"}), (officer, {})]:
+        client.force_login(user)
+        rows = read_csv(client.get(HOME_HELP_BY_OFFICE, {**params, **place, "format": "csv"}))
+        row = next(r for r in rows if r["office_code"] == "PKMD-1005")
+        assert (row["visits"], row["minutes"]) == ("1", "45")
+        page = client.get(HOME_HELP_BY_OFFICE, {**params, **place}).text
+        assert home_help_total(page) == ["1", "1", "1", "45"], user
+
+
+def test_offices_of_one_state_but_not_all_of_it_have_no_summary(office, neighbour_office):
+    """Users read the country, a state or an office: a summary counts each of those."""
+    with pytest.raises(ValueError, match="^Offices of more than one state but not all: no summary"):
+        figures.projects_by_office(as_of=AS_OF, offices=[office, neighbour_office])
+
+
+def test_home_help_by_organisation_of_a_client_type_in_its_rows_and_total(
+    client, hq, office, refresh
+):
+    psk = OrganizationFactory(name="PSK Selangor")
+    volunteer = VolunteerFactory(office=office, organization=psk)
+    VisitFactory(case__office=office, volunteer=volunteer, visited_on=date(2024, 3, 1),
+                 minutes=30)  # fmt: skip
+    oku = CaseFactory(office=office, client_type="oku", oku_card_number="OKU1")
+    VisitFactory(case=oku, volunteer=volunteer, visited_on=date(2024, 3, 2), minutes=45)
+    VisitFactory(case=oku, volunteer=volunteer, visited_on=date(2023, 3, 2), minutes=60)
+    refresh()
+    client.force_login(hq)
+    params = {"year": 2024, "client_type": "oku"}
+    rows = read_csv(client.get(BY_ORGANISATION, {**params, "format": "csv"}))
+    assert next(r for r in rows if r["organisation"] == "PSK Selangor") == {
+        "organisation": "PSK Selangor", "volunteers": "1", "clients_served": "1",
+        "visits": "1", "minutes": "45",
+    }  # fmt: skip
+    total = client.get(BY_ORGANISATION, params).text.split("<tfoot")[1].split("</tfoot>")[0]
+    assert [cell.split("<")[0] for cell in total.split('class="num">')[1:5]] == [
+        "1", "1", "1", "45",
+    ]  # fmt: skip

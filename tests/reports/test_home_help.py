@@ -204,3 +204,79 @@ def test_services_given_count_the_years_visits_of_each_service(random_visits, cl
         }
         assert counted == {s.code: expected[s.code] for s in services}
     assert sum(counted.values()) > 0
+
+
+@pytest.fixture
+def cases_of_two_types(db, office, far_office, refresh):
+    """Selangor: in its first constituency a senior and an OKU client visited in
+    2024 (30 and 45 minutes), in its second an OKU client not visited, in its
+    third a suspended case; Kelantan: a senior client visited (60 minutes)."""
+    first, second, third = Constituency.objects.filter(state=office.state).order_by("code")[:3]
+    senior = CaseFactory(office=office, constituency=first)
+    oku = CaseFactory(office=office, constituency=first, client_type="oku",
+                      oku_card_number="OKU1")  # fmt: skip
+    VisitFactory(case=senior, visited_on=date(2024, 3, 1), minutes=30)
+    VisitFactory(case=oku, visited_on=date(2024, 3, 2), minutes=45)
+    CaseFactory(office=office, constituency=second, client_type="oku", oku_card_number="OKU2")
+    CaseFactory(office=office, constituency=third, status="suspended")
+    far = CaseFactory(office=far_office, constituency=Constituency.objects.filter(
+        state=far_office.state).first())  # fmt: skip
+    VisitFactory(case=far, visited_on=date(2024, 5, 1), minutes=60)
+    refresh()
+    return first, second, third
+
+
+def total_cells(page):
+    """The figures of the TOTAL row of a page's table."""
+    total = page.split("<tfoot")[1].split("</tfoot>")[0]
+    return [cell.split("</td>")[0] for cell in total.split('<td class="num">')[1:]]
+
+
+def test_coverage_counts_constituencies_with_an_active_case_of_the_type(
+    client, hq, cases_of_two_types
+):
+    first, second, third = cases_of_two_types
+    client.force_login(hq)
+    every = Constituency.objects.count()
+    for client_type, offices, covered in [("", 2, [first, second]), ("oku", 1, [first, second]),
+                                          ("senior", 2, [first])]:  # fmt: skip
+        page = client.get(URL, {"year": 2024, "client_type": client_type}).text
+        covered_here = len(covered) + (client_type != "oku")  # Kota Bharu's senior
+        assert f"{offices} of {Office.objects.count()} offices" in page, client_type
+        assert f"{covered_here} of {every} parliamentary constituencies" in page, client_type
+        assert f"{every - covered_here} constituencies without an active case" in page
+        uncovered = page.split("without an active case")[1].split("</ul>")[0]
+        assert f"<li>{third} (" in uncovered
+        assert all(f"<li>{c} (" not in uncovered for c in covered), client_type
+
+
+def test_coverage_by_constituency_of_a_state_and_a_type(client, hq, cases_of_two_types):
+    first, second, third = cases_of_two_types
+    client.force_login(hq)
+    url = "/reports/constituencies/"
+
+    def table(**filters):
+        params = {"year": 2024, **filters}
+        rows = {
+            r["constituency_code"]: r
+            for r in read_csv(client.get(url, {**params, "format": "csv"}))
+        }
+        figures = {
+            code: (r["active_cases"], r["clients_served"], r["volunteers"], r["visits"])
+            for code, r in rows.items() if r["active_cases"] != "0" or r["visits"] != "0"
+        }  # fmt: skip
+        return figures, total_cells(client.get(url, params).text)
+
+    assert table(state="MY-10") == (
+        {first.code: ("2", "2", "2", "2"), second.code: ("1", "0", "0", "0")},
+        ["3", "2", "2", "2"],
+    )
+    assert table(state="MY-10", client_type="senior") == (
+        {first.code: ("1", "1", "1", "1")},
+        ["1", "1", "1", "1"],
+    )
+    everywhere, total = table(client_type="oku")
+    assert everywhere == {first.code: ("1", "1", "1", "1"), second.code: ("1", "0", "0", "0")}
+    assert total == ["2", "1", "1", "1"]
+    assert table()[1] == ["4", "3", "3", "3"]
+    assert table(year=2022, state="MY-10")[1] == ["3", "0", "0", "0"]

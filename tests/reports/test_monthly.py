@@ -162,3 +162,20 @@ def test_queries_do_not_grow_with_rows(
     assert list(csv.DictReader(io.StringIO(response.getvalue().decode())))[2][
         "participants_joined"
     ] == str(rows)
+
+
+def test_months_up_to_the_last_asked_for_and_of_every_client_type(
+    client, far_officer, months, refresh
+):
+    """Kota Bharu's project and its first participant count in March; an OKU
+    client's visit adds to the senior client's that month; April (after the last
+    month asked for) is left out."""
+    VisitFactory(case=CaseFactory(office=months, client_type="oku", oku_card_number="OKU1"),
+                 visited_on=date(2024, 3, 20), minutes=20)  # fmt: skip
+    refresh()
+    client.force_login(far_officer)
+    params = {"from": "2024-02", "to": "2024-03", "office": months.code, "format": "csv"}
+    assert [tuple(r.values()) for r in read_csv(client.get(URL, params))] == [
+        ("2024-02", "0", "0", "0", "0", "0", "0"),
+        ("2024-03", "1", "1", "3", "125", "2", "3"),
+    ]

@@ -206,3 +206,45 @@ def test_every_signed_in_role_sees_the_national_table(
     client.force_login(request.getfixturevalue(cast))
     rows = read_csv(client.get(URL, {"as_of": AS_OF, "format": "csv"}))
     assert rows[-1]["projects"] == "2"
+
+
+def test_a_target_group_counts_its_own_participants_and_every_project(client, hq, office, refresh):
+    """A client in a project of September and in one of October (the month of
+    the date), each with a member of the community: the clients' table counts
+    both projects, the client's two participations and the client once."""
+    regular = PersonFactory()
+    for start in (date(2012, 9, 3), date(2012, 10, 10)):
+        project = ProjectFactory(office=office, start_date=start, status="active")
+        ParticipationFactory(project=project, person=regular, target_group="client",
+                             joined_on=start)  # fmt: skip
+        ParticipationFactory(project=project, target_group="community", joined_on=start)
+    refresh()
+    client.force_login(hq)
+    rows = read_csv(client.get(URL, {"as_of": AS_OF, "target_group": "client", "format": "csv"}))
+    selangor = next(r for r in rows if r["state_code"] == "MY-10")
+    assert (selangor["projects"], selangor["participants"], selangor["persons"]) == ("2", "2", "1")
+    assert (rows[-1]["projects"], rows[-1]["participants"], rows[-1]["persons"]) == ("2", "2", "1")
+
+
+def test_a_person_new_to_a_type_or_status_this_month_counts_in_it(client, hq, office, refresh):
+    """A person in a social project of September joins an economic one in
+    October: the economic table counts them, and the active projects' table
+    leaves out a completed project of October."""
+    person = PersonFactory()
+    for start, project_type in [(date(2012, 9, 3), "social_education"),
+                                (date(2012, 10, 3), "economic")]:  # fmt: skip
+        project = ProjectFactory(office=office, start_date=start, status="active",
+                                 project_type=project_type)  # fmt: skip
+        ParticipationFactory(project=project, person=person, joined_on=start)
+    ProjectFactory(office=office, start_date=date(2012, 10, 4), status="completed")
+    refresh()
+    client.force_login(hq)
+
+    def total(**filters):
+        rows = read_csv(client.get(URL, {"as_of": AS_OF, "format": "csv", **filters}))
+        return rows[-1]["projects"], rows[-1]["participants"], rows[-1]["persons"]
+
+    assert total(type="economic") == ("2", "1", "1")
+    assert total(type="economic", status="active") == ("1", "1", "1")
+    assert total(status="completed") == ("1", "0", "0")
+    assert total() == ("3", "2", "1")

@@ -240,6 +240,37 @@ def test_every_cell_read_from_the_summaries_equals_the_rows(random_rows, refresh
     assert in_two_states.exists()
 
 
+def test_each_report_without_filters_equals_the_rows(random_rows, refresh):
+    """The quick part of the test above, which `make test-fast` leaves out:
+    every report with its defaults, on the days around the end of October and in
+    the years of the visits."""
+    refresh()
+    every = list(Office.objects.all())
+    petaling = Office.objects.get(code="PKMD-1005")
+    for as_of in DAYS:
+        for report, place in [("projects_by_state", {}), ("projects_by_office", {"offices": every}),
+                              ("projects_by_district", {"office": petaling})]:  # fmt: skip
+            live = getattr(queries, report)(as_of=as_of, **place)
+            assert cells(*getattr(figures, report)(as_of=as_of, **place), PROGRAMME) == cells(
+                *live, PROGRAMME
+            ), (report, as_of)
+    for year in (2024, 2025):
+        for report, place in [("home_help_by_state", {}), ("home_help_by_organisation", {}),
+                              ("home_help_by_office", {"offices": every})]:  # fmt: skip
+            live = getattr(queries, report)(year=year, **place)
+            assert cells(*getattr(figures, report)(year=year, **place), HOME_HELP) == cells(
+                *live, HOME_HELP
+            ), (report, year)
+        names = ["active_cases", *HOME_HELP[:-1]]
+        live = queries.coverage_by_constituency(year=year)
+        assert cells(*figures.coverage_by_constituency(year=year), names) == cells(*live, names)
+        live = [(s.pk, s.visits_given) for s in queries.services_given(year=year)]
+        assert [(s.pk, s.visits_given) for s in figures.services_given(year=year)] == live
+    assert figures.coverage() == queries.coverage()
+    first, last = date(2012, 8, 1), date(2025, 7, 1)
+    assert figures.monthly(first=first, last=last) == queries.monthly(first=first, last=last)
+
+
 @pytest.mark.slow
 def test_records_entered_late_count_after_the_next_refresh(random_rows, refresh):
     refresh()
