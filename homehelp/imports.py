@@ -1,7 +1,6 @@
 """Import of volunteers and of home-help clients with their cases from a
 spreadsheet (see welfare/imports.py)."""
 
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from homehelp.forms import CaseCreateForm, VolunteerCreateForm
@@ -72,8 +71,6 @@ class VolunteerRowForm(ImportRowForm, VolunteerCreateForm):
     def __init__(self, data, *, volunteers_here, **kwargs):
         self.volunteer_offices = volunteers_here
         super().__init__(data, **kwargs)
-        # The page leaves this to the database constraint, which rows are not checked against.
-        self.fields["max_cases"].validators.append(MinValueValidator(1))
 
     def volunteers_here(self, person):
         return (person.pk, self.office.pk) in self.volunteer_offices
@@ -103,8 +100,6 @@ class CaseRowForm(ImportRowForm, CaseCreateForm):
                 "invalid_choice": _("Unknown constituency: give its code (e.g. P.104) or its name.")
             },
         )
-        # The database's range (homehelp_case_visit_every_days_range), as for max_cases.
-        self.fields["visit_every_days"].validators += [MinValueValidator(1), MaxValueValidator(366)]
 
     def has_other_open_case(self, client):
         return client.pk in self.open_case_clients

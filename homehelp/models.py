@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
@@ -256,7 +257,9 @@ class Volunteer(models.Model):
         _("trained on"), null=True, blank=True, help_text=_("Empty until the volunteer is trained.")
     )
     active = models.BooleanField(_("active"), default=True)
-    max_cases = models.PositiveSmallIntegerField(_("maximum caseload"), default=5)
+    max_cases = models.PositiveSmallIntegerField(
+        _("maximum caseload"), default=5, validators=[MinValueValidator(1)]
+    )
     # The volunteer's own sign-in, made by an invitation (volunteer_invite): it
     # sees the cases assigned to this volunteer now, on the phone page only.
     user = models.OneToOneField(
@@ -481,7 +484,12 @@ class Case(Versioned):
     opened_on = models.DateField(_("opened on"), default=date.today)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     visit_every_days = models.PositiveSmallIntegerField(
-        _("visit every (days)"), default=7, help_text=_("Planned visit frequency.")
+        _("visit every (days)"),
+        default=7,
+        help_text=_("Planned visit frequency."),
+        # The range of homehelp_case_visit_every_days_range, said beside the field
+        # by every form and import rather than by the database at the end.
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
     )
     # The latest visited_on of the case's visits, kept by refresh_last_visited_on()
     # whenever a visit is added, changed or deleted: the lists and the worklist

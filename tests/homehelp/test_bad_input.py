@@ -57,6 +57,17 @@ def test_client_under_60_cannot_be_a_senior(signed_in, office):
     assert not Person.objects.filter(mykad=mykad).exists()
 
 
+@pytest.mark.parametrize(
+    ("days", "message"), [(0, "greater than or equal to 1"), (367, "less than or equal to 366")]
+)
+def test_a_visit_frequency_outside_1_to_366_days_is_refused_beside_the_field(
+    signed_in, office, days, message
+):
+    response = signed_in.post("/homehelp/cases/new/", case_data(office, visit_every_days=days))
+    assert_error_beside(response, "visit_every_days", message)
+    assert not Case.objects.exists()
+
+
 def test_client_turning_60_on_the_opening_day_is_a_senior(signed_in, office):
     mykad = make_mykad(79, born=date(1964, 6, 1))
     response = signed_in.post("/homehelp/cases/new/", case_data(office, mykad=mykad))
