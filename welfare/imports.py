@@ -1022,6 +1022,18 @@ class UploadForm(forms.Form):
             del self.fields["skip_existing"]
 
 
+def imported_message(checked):
+    """ "Imported 3 rows: 1 new person, 2 already recorded.", each count with its
+    plural (the clauses of the preview's summary, templates/imports/import.html)."""
+    rows, new, reused = checked.saved_count, checked.new_count, checked.reused_count
+    imported = ngettext("Imported %(rows)s row", "Imported %(rows)s rows", rows) % {"rows": rows}
+    created = ngettext("%(new)s new person", "%(new)s new people", new) % {"new": new}
+    found = ngettext("%(reused)s already recorded", "%(reused)s already recorded", reused) % {
+        "reused": reused
+    }
+    return f"{imported}: {created}, {found}."
+
+
 def import_page(request, importer, *, kind, target_pk, back_url, back_label, template_urls):
     """Upload (GET, POST with a file), preview, confirm (POST with the token)."""
     context = {
@@ -1065,17 +1077,7 @@ def import_page(request, importer, *, kind, target_pk, back_url, back_label, tem
                         )
                         % {"count": int(skipped)},
                     )
-                messages.success(
-                    request,
-                    gettext(
-                        "Imported %(rows)d rows: %(new)d new people, %(reused)d already recorded."
-                    )
-                    % {
-                        "rows": checked.saved_count,
-                        "new": checked.new_count,
-                        "reused": checked.reused_count,
-                    },
-                )
+                messages.success(request, imported_message(checked))
                 return redirect(back_url)
         return render(
             request,

@@ -166,7 +166,7 @@ def test_every_skipped_and_every_reused_row_is_counted(client, officer, project)
     )
     assert [str(m) for m in response.context["messages"]] == [
         "2 people already there were skipped.",
-        "Imported 3 rows: 1 new people, 2 already recorded.",
+        "Imported 3 rows: 1 new person, 2 already recorded.",
     ]
 
 
@@ -183,5 +183,5 @@ def test_the_count_of_skipped_people_needs_the_option_and_a_number(client, offic
         import_url(project), {"token": preview.context["token"], **sent}, follow=True
     )
     assert [str(m) for m in response.context["messages"]] == [
-        "Imported 1 rows: 1 new people, 0 already recorded."
+        "Imported 1 row: 1 new person, 0 already recorded."
     ]
