@@ -78,6 +78,11 @@ def pages():
         ("HQ: volunteers", hq, "/homehelp/volunteers/"),
         ("HQ: organisations", hq, "/homehelp/organisations/"),
         ("HQ: volunteer suggestions", hq, "/homehelp/volunteers/suggest/?q=ah"),
+        ("HQ: report, projects by office, every office", hq, "/reports/projects-by-office/"),
+        ("HQ: report, projects by office, Selangor", hq,
+         "/reports/projects-by-office/?state=MY-10"),
+        ("HQ: report, home help by office", hq, "/reports/home-help-by-office/"),
+        ("HQ: report, coverage by constituency", hq, "/reports/constituencies/"),
     ]  # fmt: skip
 
 
