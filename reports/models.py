@@ -70,7 +70,8 @@ class ProgrammeEntry(models.Model):
     Read for the days of one month (the rest of an as-of date's figures come
     from ProgrammeMonth) and for the districts of one office."""
 
-    # Indexed with the day (below), not alone.
+    # Indexed with the day (below), not alone; the district is read within its
+    # office (office and day), never alone.
     state = models.ForeignKey(
         State, models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
@@ -78,7 +79,7 @@ class ProgrammeEntry(models.Model):
         Office, models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     district = models.ForeignKey(
-        District, models.CASCADE, null=True, related_name="+", db_constraint=False
+        District, models.CASCADE, null=True, related_name="+", db_constraint=False, db_index=False
     )
     project_type = models.CharField(max_length=30, choices=Project.ProjectType.choices)
     status = models.CharField(max_length=20, choices=Project.Status.choices)
@@ -129,11 +130,13 @@ class ProgrammeMonth(models.Model):
     difference the changed records make removes it when it comes to nothing."""
 
     level = models.CharField(max_length=12, choices=Level.choices)
+    # Read through the indexes of Meta: an index of each place alone was never
+    # read, and slowed the full refresh's writes.
     state = models.ForeignKey(
-        State, models.CASCADE, null=True, related_name="+", db_constraint=False
+        State, models.CASCADE, null=True, related_name="+", db_constraint=False, db_index=False
     )
     office = models.ForeignKey(
-        Office, models.CASCADE, null=True, related_name="+", db_constraint=False
+        Office, models.CASCADE, null=True, related_name="+", db_constraint=False, db_index=False
     )
     project_type = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=20, blank=True)
@@ -168,17 +171,29 @@ class HomeHelpFigure(models.Model):
     Monthly rows are kept for any client type only: the trends."""
 
     level = models.CharField(max_length=12, choices=Level.choices)
+    # Read through the indexes of Meta: an index of each place alone was never
+    # read, and slowed the full refresh's writes.
     state = models.ForeignKey(
-        State, models.CASCADE, null=True, related_name="+", db_constraint=False
+        State, models.CASCADE, null=True, related_name="+", db_constraint=False, db_index=False
     )
     office = models.ForeignKey(
-        Office, models.CASCADE, null=True, related_name="+", db_constraint=False
+        Office, models.CASCADE, null=True, related_name="+", db_constraint=False, db_index=False
     )
     organization = models.ForeignKey(
-        Organization, models.CASCADE, null=True, related_name="+", db_constraint=False
+        Organization,
+        models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     constituency = models.ForeignKey(
-        Constituency, models.CASCADE, null=True, related_name="+", db_constraint=False
+        Constituency,
+        models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     client_type = models.CharField(max_length=10, blank=True)
     year = models.PositiveSmallIntegerField()
