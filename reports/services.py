@@ -31,7 +31,9 @@ purges, the admin and generate_data's COPY, and nothing has to remember them.
 Rows are written by INSERT ... SELECT statements that the database runs itself:
 the SELECTs are written with the ORM where they can be (so that the same code
 runs on PostgreSQL and SQLite) and wrapped in an INSERT that picks their columns
-by name. On PostgreSQL a refresh reads one snapshot (REPEATABLE READ), so the
+by name; those that read the refresh's own temporary tables (the sums that the
+many groupings of the figures are counted from, rather than from every row) are
+SQL common to both, with the columns named from the models. On PostgreSQL a refresh reads one snapshot (REPEATABLE READ), so the
 figures agree with each other and with the rows as they were at `taken_at`,
 whatever is saved meanwhile (a change committed after the snapshot stays in the
 log for the next refresh); a session lock keeps two refreshes from interleaving.
