@@ -463,16 +463,28 @@ def test_a_statement_logs_each_project_it_touches_once(db):
 @pytest.mark.django_db(transaction=True)
 def test_a_full_refresh_leaves_the_months_readable_from_their_index():
     """Outside a transaction (as the command runs), a full refresh vacuums
-    ProgrammeMonth: every page of it is marked all-visible, so that the reports
-    read it by an index-only scan."""
+    ProgrammeMonth and ProgrammeEntry: every page of them is marked
+    all-visible, so that the reports read them by index-only scans, and the
+    entries it replaced are gone. Every refresh vacuums the log it emptied."""
     for _ in range(3):
         ParticipationFactory()
+
+    def pages(table):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relpages, relallvisible FROM pg_class WHERE relname = %s", [table]
+            )
+            return cursor.fetchone()
+
     call_command("refresh_reports", "--full", stdout=StringIO())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relpages, relallvisible FROM pg_class WHERE relname = %s",
-            ["reports_programmemonth"],
-        )
-        pages, visible = cursor.fetchone()
-    assert pages > 0
-    assert visible == pages
+    for table in ("reports_programmemonth", "reports_programmeentry"):
+        written, visible = pages(table)
+        assert written > 0
+        assert visible == written, table
+    ParticipationFactory()
+    assert RecordChanged.objects.exists()
+    call_command("refresh_reports", stdout=StringIO())
+    assert not RecordChanged.objects.exists()
+    with connection.cursor() as cursor:  # vacuumed: its emptied pages are cut off
+        cursor.execute("SELECT pg_relation_size('reports_recordchanged')")
+        assert cursor.fetchone() == (0,)

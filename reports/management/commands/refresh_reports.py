@@ -1,3 +1,5 @@
+import time
+
 from django.core.management.base import BaseCommand
 
 from reports.services import summaries_refresh
@@ -18,9 +20,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        started = time.monotonic()
         refresh = summaries_refresh(full=options["full"])
+        # The whole command's time: the refresh's transaction and the VACUUM after it.
+        seconds = time.monotonic() - started
         kind = "rebuilt whole" if refresh.full else "updated"
         self.stdout.write(
             f"Figures as at {refresh.taken_at:%Y-%m-%d %H:%M:%S} {kind}: {refresh.rows:,} rows "
-            f"in {refresh.seconds:.1f} s ({refresh.rows / max(refresh.seconds, 1e-9):,.0f} rows/s)."
+            f"in {seconds:.1f} s ({refresh.rows / max(seconds, 1e-9):,.0f} rows/s)."
         )
