@@ -21,7 +21,7 @@ from tests.factories import (
     VisitFactory,
     VolunteerFactory,
 )
-from welfare.models import Office
+from welfare.models import District, Office
 
 AS_OF = date(2012, 10, 31)
 BY_OFFICE = "/reports/projects-by-office/"
@@ -345,6 +345,31 @@ def test_districts_count_the_offices_projects_of_the_type_to_the_date_and_people
 
     assert table() == [(district.name, "3", "2", "1"), ("TOTAL", "3", "2", "1")]
     assert table(type="economic") == [(district.name, "2", "2", "1"), ("TOTAL", "2", "2", "1")]
+
+
+def test_an_office_of_two_districts_lists_each_then_the_projects_given_none(
+    client, officer, office, refresh
+):
+    """Petaling given a second district: its districts in order, each with its
+    own project, then the row of the project given no district."""
+    first = office.districts.get()
+    second = District.objects.create(state=office.state, code="Z999", name="Zzz Second")
+    office.districts.add(second)
+    for district, participants in [(first, 1), (second, 2), (None, 3)]:
+        project = ProjectFactory(office=office, district=district, start_date=date(2012, 10, 1))
+        ParticipationFactory.create_batch(
+            participants, project=project, joined_on=date(2012, 10, 2)
+        )
+    refresh()
+    client.force_login(officer)
+    params = {"office": office.code, "as_of": AS_OF, "format": "csv"}
+    rows = read_csv(client.get("/reports/projects-by-district/", params))
+    assert [tuple(r.values()) for r in rows] == [
+        (first.name, "1", "1", "1"),
+        ("Zzz Second", "1", "2", "2"),
+        ("No district given", "1", "3", "3"),
+        ("TOTAL", "3", "6", "6"),
+    ]
 
 
 def test_projects_of_a_type_by_office_count_that_type_in_the_rows_and_the_total(

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from homehelp.models import Visit
-from reports import queries
+from reports import figures, queries
 from tests.factories import (
     CaseFactory,
     OrganizationFactory,
@@ -179,3 +179,22 @@ def test_months_up_to_the_last_asked_for_and_of_every_client_type(
         ("2024-02", "0", "0", "0", "0", "0", "0"),
         ("2024-03", "1", "1", "3", "125", "2", "3"),
     ]
+
+
+def test_the_reference_counts_only_the_months_asked_for_to_their_last_day(months, refresh):
+    """The live reference (reports.queries.monthly, which the summaries' figures
+    are checked against) asked for March 2024 only: the visits of its first and
+    last days count; a visit of 2023, a participation of April, a project and a
+    visit of 1 April do not."""
+    ProjectFactory(office=months, start_date=date(2024, 4, 1))
+    VisitFactory(case__office=months, visited_on=date(2024, 4, 1))
+    refresh()
+    march = date(2024, 3, 1)
+    [live] = queries.monthly(first=march, last=march)
+    assert live["month"] == march
+    # Kota Bharu's project of the 10th and Petaling's; the participant who
+    # joined on the 1st counts from the project's start
+    assert (live["projects_started"], live["participants_joined"]) == (2, 1)
+    # Kota Bharu's on the 1st and the 31st, Petaling's on the 2nd
+    assert live["visits"] == 3
+    assert figures.monthly(first=march, last=march) == [live]
