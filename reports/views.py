@@ -383,19 +383,18 @@ def _escaped(value):
 
 def _office_links(*, as_of=None, districts=True):
     """The further reports of each office, as links(row): its districts (unless
-    `districts` is false) and its last twelve months. The addresses are reversed
-    once for all the rows."""
+    `districts` is false) and its last twelve months. The addresses are reversed,
+    and the date encoded, once for all the rows."""
     by_district = reverse("reports:projects-by-district")
     monthly = reverse("reports:monthly")
-    dated = {"as_of": as_of} if as_of else {}
+    dated = f"&{urlencode({'as_of': as_of})}" if as_of else ""
     districts_label, monthly_label = _("Districts"), _("Month by month")
 
     def links(row):
-        code = row.place.code
-        office_links = [(monthly_label, f"{monthly}?{urlencode({'office': code})}")]
+        office = urlencode({"office": row.place.code})
+        office_links = [(monthly_label, f"{monthly}?{office}")]
         if districts:
-            query = urlencode({"office": code, **dated})
-            office_links.insert(0, (districts_label, f"{by_district}?{query}"))
+            office_links.insert(0, (districts_label, f"{by_district}?{office}{dated}"))
         return office_links
 
     return links

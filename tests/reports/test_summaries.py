@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from homehelp.models import Case, Service, Visit, Volunteer
 from programs.models import Participation, Project
@@ -462,10 +463,10 @@ def test_a_statement_logs_each_project_it_touches_once(db):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_a_full_refresh_leaves_the_months_readable_from_their_index():
-    """Outside a transaction (as the command runs), a full refresh vacuums
-    ProgrammeMonth and ProgrammeEntry: every page of them is marked
-    all-visible, so that the reports read them by index-only scans, and the
-    entries it replaced are gone. Every refresh vacuums the log it emptied."""
+    """Outside a transaction (as the command runs), every refresh vacuums the
+    tables the pages read: after a full one, every page of ProgrammeMonth and
+    ProgrammeEntry is marked all-visible, so that the reports read them by
+    index-only scans; and the log it emptied."""
     for _ in range(3):
         ParticipationFactory()
 
@@ -483,8 +484,17 @@ def test_a_full_refresh_leaves_the_months_readable_from_their_index():
         assert visible == written, table
     ParticipationFactory()
     assert RecordChanged.objects.exists()
-    call_command("refresh_reports", stdout=StringIO())
+    with CaptureQueriesContext(connection) as refresh:
+        call_command("refresh_reports", stdout=StringIO())
     assert not RecordChanged.objects.exists()
+    vacuumed = [q["sql"] for q in refresh.captured_queries if q["sql"].startswith("VACUUM")]
+    assert vacuumed == [
+        f'VACUUM "{table}"'
+        for table in [
+            "reports_recordchanged", "reports_programmemonth", "reports_programmeentry",
+            "reports_homehelpfigure", "reports_casetoday",
+        ]
+    ]  # fmt: skip
     with connection.cursor() as cursor:  # vacuumed: its emptied pages are cut off
         cursor.execute("SELECT pg_relation_size('reports_recordchanged')")
         assert cursor.fetchone() == (0,)
