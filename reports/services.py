@@ -258,21 +258,14 @@ def _one_at_a_time():
             cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK])
 
 
-def _insert(model, queryset, *, group_by=None, count=None, table=None, sign=1):
+def _insert(model, queryset, *, table=None):
     """INSERT INTO model's table (or `table`, with the same columns) the rows of
-    `queryset`, a values() queryset whose columns are named c_<field>. With
-    group_by and count: the rows of the queryset grouped again by those fields,
-    with their number (times `sign`) as `count`."""
+    `queryset`, a values() queryset whose columns are named c_<field>."""
     quote = connection.ops.quote_name
     sql, params = queryset.query.sql_with_params()
-    if group_by:
-        keys = ", ".join(quote(f"c_{name}") for name in group_by)
-        fields = [*group_by, count]
-        select = f"SELECT {keys}, {int(sign)} * COUNT(*) FROM ({sql}) rows GROUP BY {keys}"
-    else:
-        fields = _names(queryset)
-        columns = ", ".join(quote(f"c_{name}") for name in fields)
-        select = f"SELECT {columns} FROM ({sql}) rows"
+    fields = _names(queryset)
+    columns = ", ".join(quote(f"c_{name}") for name in fields)
+    select = f"SELECT {columns} FROM ({sql}) rows"
     targets = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
     with connection.cursor() as cursor:
         cursor.execute(
